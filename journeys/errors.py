@@ -1,0 +1,99 @@
+"""The one exception tree of Journeys.
+
+Every error carries an HTTP status and a stable ``code``. The API renders it as
+``{"error": {"code", "message", "details"}}``, the web UI as an error page and the CLI as
+one readable line with a non-zero exit.
+
+    JourneysError (500, internal)
+    ├── InvalidInput (422, invalid_input)
+    │   ├── JourneyFileInvalid (422, journey_invalid)      details: list of issues
+    │   ├── ImportFailed (422, import_failed)               a file that cannot be read
+    │   └── EventRejected (422, event_invalid)             details: per-field errors
+    ├── PayloadTooLarge (413, payload_too_large)
+    ├── Unauthorized (401, unauthorized)                   missing or unknown write key
+    ├── NotFound (404, not_found)
+    │   ├── CustomerNotFound (404, customer_not_found)
+    │   ├── JourneyNotFound (404, journey_not_found)
+    │   └── MergeNotFound (404, merge_not_found)
+    ├── Conflict (409, conflict)
+    │   └── WorkspaceExists (409, workspace_exists)
+    └── StoreUnavailable (503, store_unavailable)          the event log is locked or closed
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class JourneysError(Exception):
+    """Base of every error Journeys reports to a user."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal"
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's error shape."""
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class InvalidInput(JourneysError):
+    status = 422
+    code = "invalid_input"
+
+
+class JourneyFileInvalid(InvalidInput):
+    code = "journey_invalid"
+
+
+class ImportFailed(InvalidInput):
+    code = "import_failed"
+
+
+class EventRejected(InvalidInput):
+    code = "event_invalid"
+
+
+class PayloadTooLarge(JourneysError):
+    status = 413
+    code = "payload_too_large"
+
+
+class Unauthorized(JourneysError):
+    status = 401
+    code = "unauthorized"
+
+
+class NotFound(JourneysError):
+    status = 404
+    code = "not_found"
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+
+
+class JourneyNotFound(NotFound):
+    code = "journey_not_found"
+
+
+class MergeNotFound(NotFound):
+    code = "merge_not_found"
+
+
+class Conflict(JourneysError):
+    status = 409
+    code = "conflict"
+
+
+class WorkspaceExists(Conflict):
+    code = "workspace_exists"
+
+
+class StoreUnavailable(JourneysError):
+    status = 503
+    code = "store_unavailable"

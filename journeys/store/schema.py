@@ -1,0 +1,67 @@
+"""The event log's schema: the DuckDB table and the Arrow schema every producer writes."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+EVENT_TYPES = ("track", "identify", "page", "screen", "group", "alias")
+
+# What a producer (tracking API, importer, demo generator) hands to the event log. The log adds
+# seq, source and received_at. JSON columns are JSON text.
+INCOMING_SCHEMA = pa.schema(
+    [
+        pa.field("message_id", pa.string(), nullable=False),
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("event", pa.string(), nullable=False),
+        pa.field("anonymous_id", pa.string()),
+        pa.field("user_id", pa.string()),
+        pa.field("channel", pa.string()),
+        pa.field("timestamp", pa.timestamp("us"), nullable=False),
+        pa.field("original_timestamp", pa.timestamp("us")),
+        pa.field("properties", pa.string()),
+        pa.field("context", pa.string()),
+        pa.field("traits", pa.string()),
+        pa.field("previous_id", pa.string()),
+        pa.field("group_id", pa.string()),
+    ]
+)
+INCOMING_COLUMNS: tuple[str, ...] = tuple(INCOMING_SCHEMA.names)
+
+EVENTS_DDL = """
+CREATE TABLE IF NOT EXISTS events (
+    seq                BIGINT    NOT NULL,
+    message_id         VARCHAR   NOT NULL,
+    source             VARCHAR   NOT NULL,
+    type               VARCHAR   NOT NULL,
+    event              VARCHAR   NOT NULL,
+    anonymous_id       VARCHAR,
+    user_id            VARCHAR,
+    channel            VARCHAR,
+    timestamp          TIMESTAMP NOT NULL,
+    original_timestamp TIMESTAMP,
+    received_at        TIMESTAMP NOT NULL,
+    properties         JSON,
+    context            JSON,
+    traits             JSON,
+    previous_id        VARCHAR,
+    group_id           VARCHAR
+);
+CREATE TABLE IF NOT EXISTS consumer_cursors (
+    name     VARCHAR PRIMARY KEY,
+    position BIGINT  NOT NULL,
+    version  INTEGER NOT NULL
+);
+"""
+
+
+def conform(table: pa.Table) -> pa.Table:
+    """Reorder/cast a producer's table to INCOMING_SCHEMA, adding missing optional columns."""
+    columns = []
+    for field in INCOMING_SCHEMA:
+        if field.name in table.column_names:
+            columns.append(table.column(field.name).cast(field.type))
+        elif field.nullable:
+            columns.append(pa.nulls(table.num_rows, field.type))
+        else:
+            raise KeyError(f"incoming events lack the required column {field.name!r}")
+    return pa.Table.from_arrays(columns, schema=INCOMING_SCHEMA)

@@ -1,0 +1,136 @@
+"""A workspace: one folder holding the journey files, the event log and the operational store.
+
+    DIR/
+      workspace.yaml      marks the folder as a workspace
+      journeys/*.yaml     journey files (journeys as code; keep them in git)
+      events.duckdb       the event log and everything derived from it
+      journeys.sqlite     operational data (sources and their write keys, …)
+"""
+
+from __future__ import annotations
+
+import shutil
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from journeys.clock import Clock, SystemClock
+from journeys.errors import NotFound, WorkspaceExists
+
+if TYPE_CHECKING:
+    from journeys.maps.model import Journey
+    from journeys.store.eventlog import EventLog
+    from journeys.store.operational import OperationalStore
+
+MARKER = "workspace.yaml"
+
+
+class Workspace:
+    """Handle on a workspace folder; opens its stores lazily."""
+
+    def __init__(self, root: Path | str, clock: Clock | None = None) -> None:
+        self.root = Path(root)
+        self.clock = clock or SystemClock()
+
+    # -- layout ---------------------------------------------------------------------------
+    @property
+    def journeys_dir(self) -> Path:
+        return self.root / "journeys"
+
+    @property
+    def events_path(self) -> Path:
+        return self.root / "events.duckdb"
+
+    @property
+    def operational_url(self) -> str:
+        return f"sqlite:///{(self.root / 'journeys.sqlite').resolve()}"
+
+    # -- life cycle -----------------------------------------------------------------------
+    @classmethod
+    def init(cls, root: Path | str, examples: bool = True, clock: Clock | None = None) -> Workspace:
+        """Create a workspace folder, with the example journey files unless told otherwise."""
+        ws = cls(root, clock)
+        if ws.exists():
+            raise WorkspaceExists(f"{ws.root} is already a Journeys workspace")
+        ws.journeys_dir.mkdir(parents=True, exist_ok=True)
+        (ws.root / MARKER).write_text("# Journeys workspace\nversion: 1\n", encoding="utf-8")
+        if examples:
+            for path in example_journey_files():
+                shutil.copyfile(path, ws.journeys_dir / path.name)
+        return ws
+
+    @classmethod
+    def open(cls, root: Path | str, clock: Clock | None = None) -> Workspace:
+        """Open an existing workspace; a clear error if the folder is not one."""
+        ws = cls(root, clock)
+        if not ws.exists():
+            raise NotFound(
+                f"{ws.root} is not a Journeys workspace (no {MARKER}); "
+                f"create one with `journeys init {ws.root}`"
+            )
+        return ws
+
+    def exists(self) -> bool:
+        """Whether the folder has been initialised as a workspace."""
+        return (self.root / MARKER).is_file()
+
+    def close(self) -> None:
+        """Close whatever stores were opened."""
+        if "events" in self.__dict__:
+            self.events.close()
+            del self.__dict__["events"]
+        if "operational" in self.__dict__:
+            self.operational.close()
+            del self.__dict__["operational"]
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- stores ---------------------------------------------------------------------------
+    @cached_property
+    def events(self) -> EventLog:
+        """The event log, with every consumer of the foundation attached."""
+        from journeys.events.identity import IdentityConsumer
+        from journeys.events.profiles import ProfileConsumer
+        from journeys.store.eventlog import EventLog
+
+        return EventLog(
+            self.events_path, consumers=[IdentityConsumer(), ProfileConsumer()], clock=self.clock
+        )
+
+    @cached_property
+    def operational(self) -> OperationalStore:
+        """The transactional store (SQLite by default) behind SQLAlchemy."""
+        from journeys.store.operational import OperationalStore
+
+        return OperationalStore(self.operational_url, clock=self.clock)
+
+    # -- journeys -------------------------------------------------------------------------
+    def journey_files(self) -> list[Path]:
+        """The journey files of the workspace, by name."""
+        return sorted(self.journeys_dir.glob("*.yaml"))
+
+    def journeys(self) -> list[Journey]:
+        """Every journey of the workspace, validated (an invalid file raises)."""
+        from journeys.maps.loader import load_journey
+
+        return [load_journey(p) for p in self.journey_files()]
+
+    def journey(self, journey_id: str) -> Journey:
+        """One journey by its id."""
+        from journeys.errors import JourneyNotFound
+
+        for j in self.journeys():
+            if j.id == journey_id:
+                return j
+        raise JourneyNotFound(f"no journey with id {journey_id!r} in {self.journeys_dir}")
+
+
+def example_journey_files() -> list[Path]:
+    """The demo journeys shipped with the package."""
+    folder = resources.files("journeys.maps") / "examples"
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))
