@@ -8,7 +8,8 @@ one readable line with a non-zero exit.
     ├── InvalidInput (422, invalid_input)
     │   ├── JourneyFileInvalid (422, journey_invalid)      details: list of issues
     │   ├── ImportFailed (422, import_failed)               a file that cannot be read
-    │   └── EventRejected (422, event_invalid)             details: per-field errors
+    │   ├── EventRejected (422, event_invalid)             details: per-item errors
+    │   └── MalformedJson (400, malformed_json)            a body that is not JSON
     ├── PayloadTooLarge (413, payload_too_large)
     ├── Unauthorized (401, unauthorized)                   missing or unknown write key
     ├── NotFound (404, not_found)
@@ -56,6 +57,11 @@ class ImportFailed(InvalidInput):
 
 class EventRejected(InvalidInput):
     code = "event_invalid"
+
+
+class MalformedJson(InvalidInput):
+    status = 400
+    code = "malformed_json"
 
 
 class PayloadTooLarge(JourneysError):

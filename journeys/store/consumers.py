@@ -60,7 +60,9 @@ def catch_up(con: duckdb.DuckDBPyConnection, consumer: Consumer, upto: int) -> N
     con.execute("BEGIN TRANSACTION")
     try:
         consumer.apply(con, after, upto)
-        con.execute("UPDATE consumer_cursors SET position = ? WHERE name = ?", [upto, consumer.name])
+        con.execute(
+            "UPDATE consumer_cursors SET position = ? WHERE name = ?", [upto, consumer.name]
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

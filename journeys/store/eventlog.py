@@ -12,12 +12,14 @@ Readers use their own cursor (:meth:`reader`) and never block the writer.
 
 from __future__ import annotations
 
-import itertools
+import contextlib
+import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +32,9 @@ from journeys.store.consumers import Consumer, catch_up, rebuild, setup_consumer
 from journeys.store.schema import EVENTS_DDL, INCOMING_COLUMNS, conform
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+# How far apart two copies of one message may be stamped and still be recognised as one.
+DEDUP_MARGIN = timedelta(days=1)
 _STOP = object()
 
 
@@ -75,6 +80,7 @@ class EventLog:
         row = self._db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
         self._last_seq: int = row[0] if row else 0
         self._jobs: queue.Queue[Any] = queue.Queue()
+        self.consumer_errors: dict[str, Exception] = {}
         self._closed = False
         self._writer = threading.Thread(target=self._run, name="eventlog-writer", daemon=True)
         self._writer.start()
@@ -93,6 +99,9 @@ class EventLog:
     def sync(self) -> None:
         """Block until every consumer has caught up with everything committed so far."""
         self.write(lambda con: None)
+        if self.consumer_errors:
+            name, exc = next(iter(self.consumer_errors.items()))
+            raise JourneysError(f"the {name} consumer failed: {exc}") from exc
 
     def rebuild(self, name: str) -> None:
         """Drop one consumer's derived state and rebuild it by replaying the whole log."""
@@ -151,7 +160,13 @@ class EventLog:
                     self._jobs.put(_STOP)
                     break
                 batch.append(nxt)
-            self._process(con, batch)
+            try:
+                self._process(con, batch)
+            except BaseException as exc:  # never let the writer die with callers waiting
+                log.exception("event log writer failed")
+                for job in batch:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
 
     def _process(self, con: duckdb.DuckDBPyConnection, batch: list[_Job]) -> None:
         appends = [j for j in batch if j.table is not None]
@@ -177,62 +192,114 @@ class EventLog:
             self._last_seq = _max_seq(con)
 
     def _commit(self, con: duckdb.DuckDBPyConnection, jobs: list[_Job]) -> list[AppendResult]:
-        tables = []
-        for i, job in enumerate(jobs):
-            assert job.table is not None
-            t = job.table
-            t = t.append_column("_job", pa.array(itertools.repeat(i, t.num_rows), pa.int32()))
-            t = t.append_column("_source", pa.array(itertools.repeat(job.source, t.num_rows)))
-            tables.append(t)
-        incoming = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-        cols = ", ".join(INCOMING_COLUMNS)
-        con.register("incoming", incoming)
+        # One INSERT per source inside one transaction: concurrent requests share the duplicate
+        # check's scan and the commit.
+        received = self.clock.now()
+        stored_by_job: dict[int, int] = {}
+        seq = self._last_seq
+        con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("BEGIN TRANSACTION")
-            # Keep the first copy of each message id in this group, and none already stored.
-            con.execute(
-                f"""
-                CREATE OR REPLACE TEMP TABLE fresh AS
-                SELECT * FROM (
-                    SELECT *, row_number() OVER () AS _ord FROM incoming
-                ) i
-                WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = i.message_id)
-                QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _ord) = 1
-                """
-            )
-            received = self.clock.now()
-            con.execute(
-                f"""
-                INSERT INTO events (seq, source, received_at, {cols})
-                SELECT ? + row_number() OVER (ORDER BY _ord), _source, ?, {cols} FROM fresh
-                """,
-                [self._last_seq, received],
-            )
-            stored = dict(con.execute("SELECT _job, count(*) FROM fresh GROUP BY _job").fetchall())
+            for source in dict.fromkeys(job.source for job in jobs):
+                group = [job for job in jobs if job.source == source]
+                counts = _insert(con, [j.table for j in group], source, received, seq)  # type: ignore[misc]
+                seq += sum(counts)
+                stored_by_job.update((id(job), n) for job, n in zip(group, counts, strict=True))
             con.execute("COMMIT")
-        finally:
-            con.unregister("incoming")
-        total = sum(stored.values())
-        self._last_seq += total
+        except BaseException:
+            _rollback(con)
+            raise
+        self._last_seq = seq
         return [
             AppendResult(
-                stored=stored.get(i, 0),
-                duplicates=job.table.num_rows - stored.get(i, 0),  # type: ignore[union-attr]
-                last_seq=self._last_seq,
+                stored_by_job[id(job)],
+                job.table.num_rows - stored_by_job[id(job)],  # type: ignore[union-attr]
+                seq,
             )
-            for i, job in enumerate(jobs)
+            for job in jobs
         ]
 
     def _run_consumers(self, con: duckdb.DuckDBPyConnection) -> None:
+        # A failing consumer must not stop the writer: the events are committed and the
+        # consumer retries from its cursor after the next commit; sync() reports the failure.
+        self.consumer_errors.clear()
         for consumer in self.consumers:
-            catch_up(con, consumer, self._last_seq)
+            try:
+                catch_up(con, consumer, self._last_seq)
+            except Exception as exc:
+                log.exception("consumer %s failed", consumer.name)
+                self.consumer_errors[consumer.name] = exc
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    tables: list[pa.Table],
+    source: str,
+    received: datetime,
+    seq: int,
+) -> list[int]:
+    """Insert the events of several jobs after ``seq``, skipping stored message ids.
+
+    Returns how many events of each job were stored; a message id that occurs more than once
+    (within a job or across jobs) is stored once, credited to its first occurrence.
+    """
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    if table.num_rows == 0:
+        return [0] * len(tables)
+    con.register("incoming", table)
+    try:
+        return _insert_registered(con, tables, source, received, seq)
+    finally:
+        con.unregister("incoming")
+
+
+def _insert_registered(
+    con: duckdb.DuckDBPyConnection,
+    tables: list[pa.Table],
+    source: str,
+    received: datetime,
+    seq: int,
+) -> list[int]:
+    rows = "incoming"
+    if not _scalar(con, "SELECT count(DISTINCT message_id) = count(*) FROM incoming"):
+        rows = (
+            "(SELECT * FROM (SELECT *, row_number() OVER () AS _ord FROM incoming) "
+            "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _ord) = 1 "
+            "ORDER BY _ord)"
+        )
+    lo, hi = _scalar(con, "SELECT [min(timestamp), max(timestamp)] FROM incoming")
+    lo, hi = lo - DEDUP_MARGIN, hi + DEDUP_MARGIN
+    cols = ", ".join(INCOMING_COLUMNS)
+    sql = f"INSERT INTO events (seq, source, received_at, {cols}) "
+    sql += f"SELECT ? + row_number() OVER (), ?, ?, {cols} FROM {rows} i"
+    args: list[Any] = [seq, source, received]
+    # A resend carries the same client timestamp, so the duplicate check only reads stored
+    # events near this batch's time range (zonemaps skip the rest), and none at all when
+    # nothing is stored in that range, as for a first import of a file.
+    if _scalar(con, "SELECT count(*) FROM events WHERE timestamp BETWEEN ? AND ?", [lo, hi]):
+        sql += (
+            " ANTI JOIN (SELECT message_id FROM events WHERE timestamp BETWEEN ? AND ?) e"
+            " USING (message_id)"
+        )
+        args += [lo, hi]
+    if len(tables) == 1:
+        return [int(_scalar(con, sql, args) or 0)]
+    fresh = {r[0] for r in con.execute(sql + " RETURNING message_id", args).fetchall()}
+    counts = []
+    for t in tables:
+        ids = [m for m in t["message_id"].to_pylist() if m in fresh]
+        fresh.difference_update(ids)
+        counts.append(len(set(ids)))
+    return counts
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, args: list[Any] | None = None) -> Any:
+    row = con.execute(sql, args or []).fetchone()
+    return row[0] if row else None
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    try:
+    with contextlib.suppress(duckdb.Error):  # no transaction was open
         con.execute("ROLLBACK")
-    except duckdb.Error:
-        pass  # no transaction was open
 
 
 def _max_seq(con: duckdb.DuckDBPyConnection) -> int:
