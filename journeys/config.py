@@ -38,12 +38,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("demo_seed", "42", "Random seed of the demo data generator."),
 )
 
-_BY_NAME = {s.name: s for s in SETTINGS}
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def get(name: str) -> str:
     """The value of a declared setting."""
-    return _BY_NAME[name].value()
+    return SETTINGS_BY_NAME[name].value()
 
 
 def get_int(name: str) -> int:

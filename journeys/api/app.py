@@ -69,9 +69,10 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
         {"field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0], "message": e["msg"]}
         for e in exc.errors()
     ]
-    err = JourneysError("the request is not valid: " + "; ".join(
-        f"{d['field']}: {d['message']}" for d in details
-    ), details)
+    err = JourneysError(
+        "the request is not valid: " + "; ".join(f"{d['field']}: {d['message']}" for d in details),
+        details,
+    )
     body = {"error": {"code": "invalid_input", "message": err.message, "details": details}}
     return JSONResponse(body, status_code=422)
 

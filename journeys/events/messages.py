@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     TypeAdapter,
     ValidationError,
     model_validator,
@@ -42,7 +43,8 @@ def _coerce_id(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str | None, BeforeValidator(_coerce_id), Field(max_length=MAX_ID_LENGTH)]
+IdText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH)]
+Id = Annotated[IdText | None, BeforeValidator(_coerce_id)]
 JsonObject = dict[str, Any]
 
 
@@ -87,15 +89,13 @@ class Screen(Page):
 
 class Group(_Message):
     type: Literal["group"]
-    group_id: Annotated[str, BeforeValidator(_coerce_id)] = Field(alias="groupId", min_length=1)
+    group_id: Annotated[IdText, BeforeValidator(_coerce_id)] = Field(alias="groupId")
     traits: JsonObject = Field(default_factory=dict)
 
 
 class Alias(_Message):
     type: Literal["alias"]
-    previous_id: Annotated[str, BeforeValidator(_coerce_id)] = Field(
-        alias="previousId", min_length=1
-    )
+    previous_id: Annotated[IdText, BeforeValidator(_coerce_id)] = Field(alias="previousId")
 
 
 Message = Annotated[Track | Identify | Page | Screen | Group | Alias, Field(discriminator="type")]

@@ -1,0 +1,54 @@
+"""Customer and identity routes: the profile with its timeline, merges and unmerges."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from journeys.events import identity
+from journeys.events.profiles import CustomerProfile, customer_profile
+from journeys.workspace import Workspace
+
+router = APIRouter(prefix="/api", tags=["customers"])
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerProfile)
+def get_customer(
+    request: Request,
+    customer_id: str,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> CustomerProfile:
+    """One customer by any of its ids: traits, ids, channels and the newest-first timeline."""
+    return customer_profile(_ws(request).events.reader(), customer_id, limit, offset)
+
+
+@router.get("/identity/merges", response_model=list[identity.Merge])
+def list_merges(request: Request) -> list[identity.Merge]:
+    """Every merge of two known customers, oldest first."""
+    return identity.merges(_ws(request).events.reader())
+
+
+@router.get("/identity/conflicts", response_model=list[identity.IdentityConflict])
+def list_conflicts(request: Request) -> list[identity.IdentityConflict]:
+    """Anonymous ids seen with a second known customer (never moved), oldest first."""
+    return identity.conflicts(_ws(request).events.reader())
+
+
+class UnmergeRequest(BaseModel):
+    reason: str | None = None
+
+
+@router.post("/identity/merges/{merge_id}/unmerge", response_model=identity.Merge)
+async def unmerge(
+    request: Request, merge_id: str, body: UnmergeRequest | None = None
+) -> identity.Merge:
+    """Undo a merge; the identity graph is rebuilt without it."""
+    reason = body.reason if body else None
+    return await run_in_threadpool(identity.unmerge, _ws(request).events, merge_id, reason)
+
+
+def _ws(request: Request) -> Workspace:
+    workspace: Workspace = request.app.state.workspace
+    return workspace

@@ -1,0 +1,128 @@
+"""The tracking API, compatible with the Segment HTTP tracking spec.
+
+``POST /v1/{track,identify,page,screen,group,alias}`` take one message, ``POST /v1/batch``
+takes ``{"batch": [...], "sentAt", "writeKey"}``. The write key comes as HTTP Basic auth
+user name (empty password), as Segment's libraries send it, or as ``writeKey`` in the body.
+A call succeeds only after its events are durably committed. In a batch, bad items are
+refused one by one (``errors``, each naming the item's index and field) and the good ones kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from journeys import config
+from journeys.errors import MalformedJson, PayloadTooLarge, Unauthorized
+from journeys.events.ingest import IngestResult, ingest
+from journeys.store.operational import Source
+from journeys.workspace import Workspace
+
+router = APIRouter(prefix="/v1", tags=["tracking"])
+MessageType = Literal["track", "identify", "page", "screen", "group", "alias"]
+_SENT_AT = TypeAdapter(datetime | None)
+
+
+class Health(BaseModel):
+    status: str
+    last_seq: int
+
+
+@router.get("/health", response_model=Health)
+def health(request: Request) -> Health:
+    """Liveness, and the highest committed sequence number of the event log."""
+    workspace: Workspace = request.app.state.workspace
+    return Health(status="ok", last_seq=workspace.events.last_seq)
+
+
+@router.post("/batch", response_model=IngestResult)
+async def batch(request: Request) -> IngestResult:
+    """Store a batch of messages; bad items are refused one by one, the good ones kept."""
+    body = await _json_body(request, config.get_int("max_batch_bytes"))
+    items = body.get("batch")
+    if not isinstance(items, list):
+        raise MalformedJson("a batch body needs a 'batch' list of messages")
+    return await _ingest(request, body, items)
+
+
+@router.post("/{message_type}", response_model=IngestResult)
+async def single(request: Request, message_type: MessageType) -> IngestResult:
+    """Store one message of the type named by the path."""
+    body = await _json_body(request, config.get_int("max_event_bytes"))
+    body["type"] = message_type
+    return await _ingest(request, body, [body])
+
+
+async def _ingest(request: Request, body: dict[str, Any], items: list[Any]) -> IngestResult:
+    workspace: Workspace = request.app.state.workspace
+    source = _source(request, workspace, body)
+    try:
+        sent_at = _SENT_AT.validate_python(body.get("sentAt"))
+    except ValidationError:
+        sent_at = None  # a bad sentAt only loses the clock-skew correction
+    return await run_in_threadpool(
+        ingest,
+        workspace.events,
+        source,
+        items,
+        sent_at,
+        config.get_int("max_event_bytes"),
+    )
+
+
+def _source(request: Request, workspace: Workspace, body: dict[str, Any]) -> Source:
+    key = _basic_user(request.headers.get("authorization")) or body.get("writeKey")
+    if not key or not isinstance(key, str):
+        raise Unauthorized(
+            "no write key: send it as the HTTP Basic auth user name or as 'writeKey'"
+        )
+    source = workspace.operational.source_for_key(key)
+    if source is None:
+        raise Unauthorized("unknown write key")
+    return source
+
+
+def _basic_user(header: str | None) -> str | None:
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except ValueError:
+        return None
+    return decoded.split(":", 1)[0] or None
+
+
+async def _json_body(request: Request, limit: int) -> dict[str, Any]:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:  # refuse before reading
+        raise PayloadTooLarge(f"the body is {declared} bytes; the limit here is {limit}")
+    encoding = request.headers.get("content-encoding", "identity").lower()
+    if encoding not in ("identity", "gzip"):
+        raise MalformedJson(f"unsupported Content-Encoding {encoding!r}; send identity or gzip")
+    # The limit applies to the JSON itself, so a gzip body is measured as it is inflated and
+    # reading stops as soon as the limit is passed (no decompression bombs).
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+    chunks, size = [], 0
+    async for raw in request.stream():
+        try:
+            chunk = inflater.decompress(raw, limit + 1 - size) if inflater else raw
+        except zlib.error as exc:
+            raise MalformedJson(f"the gzip body is corrupt: {exc}") from exc
+        size += len(chunk)
+        if size > limit or (inflater is not None and inflater.unconsumed_tail):
+            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    try:
+        body = json.loads(b"".join(chunks))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MalformedJson(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise MalformedJson("the body must be a JSON object")
+    return body

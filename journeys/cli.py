@@ -1,0 +1,240 @@
+"""The `journeys` command line: thin commands over the domain functions.
+
+Every command takes ``--workspace`` (default: setting ``workspace``, env JOURNEYS_WORKSPACE);
+commands that print data take ``--json``. Errors print one line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from journeys import config
+from journeys.errors import JourneysError
+from journeys.workspace import Workspace
+
+app = typer.Typer(
+    help="Journeys: map, measure, analyse and act on customer journeys.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+sources_app = typer.Typer(help="Tracking sources and their write keys.", no_args_is_help=True)
+identity_app = typer.Typer(help="The identity graph: merges and conflicts.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+app.add_typer(identity_app, name="identity")
+
+out = Console()
+err = Console(stderr=True)
+
+WorkspaceOpt = Annotated[
+    Path,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar="JOURNEYS_WORKSPACE",
+        help="Workspace folder.",
+    ),
+]
+DEFAULT_WORKSPACE = config.SETTINGS_BY_NAME["workspace"].default
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app()
+    except JourneysError as exc:
+        err.print(f"[red]error[/red] ({exc.code}): {exc.message}", highlight=False, soft_wrap=True)
+        sys.exit(2 if exc.status >= 500 else 1)
+
+
+def print_json(value: Any) -> None:
+    """Print a model, a list of models or plain data as JSON."""
+    if isinstance(value, BaseModel):
+        text = value.model_dump_json(indent=2)
+    elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        text = json.dumps([v.model_dump(mode="json") for v in value], indent=2)
+    else:
+        text = json.dumps(value, indent=2, default=str)
+    print(text)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path | None, typer.Argument(help="Folder to create.")] = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    examples: Annotated[bool, typer.Option(help="Copy the example journeys.")] = True,
+) -> None:
+    """Create a workspace with example journey files."""
+    ws = Workspace.init(directory or workspace, examples=examples)
+    out.print(f"Created workspace {ws.root} with {len(ws.journey_files())} journey file(s).")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Journey files to check.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check journey files; print every problem as file:line:column: code: field: message."""
+    from journeys.maps.loader import validate_files
+
+    issues = validate_files(files)
+    if as_json:
+        print_json(issues)
+    else:
+        for i in issues:
+            out.print(
+                f"{i.file}:{i.line}:{i.column}: {i.code}: {i.field}: {i.message}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if not issues:
+            out.print(f"{len(files)} file(s) valid.")
+    if issues:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    host: Annotated[str, typer.Option(envvar="JOURNEYS_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="JOURNEYS_PORT")] = 8000,
+) -> None:
+    """Serve the web app, the tracking API and the HTTP API."""
+    _serve(Workspace.open(workspace), host, port)
+
+
+def _serve(ws: Workspace, host: str, port: int) -> None:
+    import uvicorn
+
+    from journeys.api.app import create_app
+
+    out.print(
+        f"Journeys is serving workspace {ws.root} on http://{host}:{port}/ "
+        "(no login needed yet). Press Ctrl+C to stop.",
+        highlight=False,
+    )
+    uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")
+
+
+@sources_app.command("add")
+def sources_add(
+    name: Annotated[str, typer.Argument(help="Source name, e.g. website or call-centre.")],
+    channel: Annotated[
+        str | None, typer.Option(help="Channel of its events when they do not say.")
+    ] = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a source; its new write key is printed on the last line."""
+    source = Workspace.open(workspace).operational.add_source(name, channel)
+    if as_json:
+        print_json(source)
+        return
+    out.print(f"Created source {source.name}. Write key:")
+    print(source.write_key)
+
+
+@sources_app.command("list")
+def sources_list(
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    as_json: JsonOpt = False,
+) -> None:
+    """List the sources with their write keys."""
+    sources = Workspace.open(workspace).operational.sources()
+    if as_json:
+        print_json(sources)
+        return
+    table = Table("name", "channel", "write key", "created")
+    for s in sources:
+        table.add_row(s.name, s.channel or "", s.write_key, f"{s.created_at:%Y-%m-%d %H:%M}")
+    out.print(table)
+
+
+@app.command()
+def customer(
+    customer_id: Annotated[str, typer.Argument(help="Any id: user, anonymous, e-mail, phone…")],
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    limit: Annotated[int, typer.Option(help="Timeline events to show.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one customer's profile and cross-channel timeline."""
+    from journeys.cli_views import print_profile
+    from journeys.events.profiles import customer_profile
+
+    with Workspace.open(workspace) as ws:
+        profile = customer_profile(ws.events.reader(), customer_id, limit=limit)
+    if as_json:
+        print_json(profile)
+    else:
+        print_profile(out, profile)
+
+
+@identity_app.command("merges")
+def identity_merges(
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    as_json: JsonOpt = False,
+) -> None:
+    """List merges of known customers (alias calls)."""
+    from journeys.events.identity import merges
+
+    with Workspace.open(workspace) as ws:
+        found = merges(ws.events.reader())
+    if as_json:
+        print_json(found)
+        return
+    table = Table("merge id", "from", "into", "when", "reverted")
+    for m in found:
+        table.add_row(
+            m.merge_id,
+            m.from_user,
+            m.into_user,
+            f"{m.timestamp:%Y-%m-%d %H:%M}",
+            "yes" if m.reverted else "",
+        )
+    out.print(table)
+
+
+@identity_app.command("conflicts")
+def identity_conflicts(
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    as_json: JsonOpt = False,
+) -> None:
+    """List anonymous ids claimed by a second known customer (they stay with the first)."""
+    from journeys.events.identity import conflicts
+
+    with Workspace.open(workspace) as ws:
+        found = conflicts(ws.events.reader())
+    if as_json:
+        print_json(found)
+        return
+    table = Table("anonymous id", "stays with", "also claimed by", "when")
+    for c in found:
+        table.add_row(c.anonymous_id, c.linked_user, c.claimed_by, f"{c.timestamp:%Y-%m-%d %H:%M}")
+    out.print(table)
+
+
+@identity_app.command("unmerge")
+def identity_unmerge(
+    merge_id: Annotated[str, typer.Argument(help="The merge id (see `journeys identity merges`).")],
+    reason: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    as_json: JsonOpt = False,
+) -> None:
+    """Undo a merge of two customers; the identity graph is rebuilt without it."""
+    from journeys.events.identity import unmerge
+
+    with Workspace.open(workspace) as ws:
+        merge = unmerge(ws.events, merge_id, reason)
+    if as_json:
+        print_json(merge)
+    else:
+        out.print(f"Unmerged {merge.from_user} from {merge.into_user} (merge {merge.merge_id}).")

@@ -1,0 +1,48 @@
+"""Ingestion of tracking messages from one source: validate, normalise, append durably."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from journeys.errors import EventRejected
+from journeys.events.messages import ItemError, normalize, rows_to_table
+from journeys.store.eventlog import EventLog
+from journeys.store.operational import Source
+
+
+class IngestResult(BaseModel):
+    """The answer to a tracking call: what was stored, and every refused item with why."""
+
+    success: bool = True
+    stored: int
+    duplicates: int
+    errors: list[ItemError]
+
+
+def ingest(
+    log: EventLog,
+    source: Source,
+    items: list[Any],
+    sent_at: datetime | None = None,
+    max_item_bytes: int | None = None,
+) -> IngestResult:
+    """Store the valid items of a call (once per message id); refuse the call if none is valid."""
+    rows, errors = normalize(
+        items,
+        received_at=log.clock.now(),
+        sent_at=sent_at,
+        default_channel=source.channel,
+        max_item_bytes=max_item_bytes,
+    )
+    if errors and not rows:
+        first = errors[0]
+        where = f" (field {first.field})" if first.field else ""
+        raise EventRejected(
+            f"no message was accepted: item {first.index}{where}: {first.message}",
+            details=[e.model_dump() for e in errors],
+        )
+    result = log.append(rows_to_table(rows), source.name)
+    return IngestResult(stored=result.stored, duplicates=result.duplicates, errors=errors)
