@@ -125,6 +125,47 @@ def _serve(ws: Workspace, host: str, port: int) -> None:
     uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")
 
 
+@app.command()
+def demo(
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    customers: Annotated[
+        int, typer.Option(envvar="JOURNEYS_DEMO_CUSTOMERS", help="Synthetic customers.")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option(envvar="JOURNEYS_DEMO_SEED", help="Random seed.")] = 42,
+    host: Annotated[str, typer.Option(envvar="JOURNEYS_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="JOURNEYS_PORT")] = 8000,
+    serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve when built.")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build the demo workspace (once), load its events and serve the web app."""
+    from journeys.demo.build import DEMO_SOURCE, build_demo
+
+    with out.status("Building the demo workspace…") as status:
+        ws, summary = build_demo(workspace, customers, seed, say=status.update)
+    if as_json:
+        print_json(summary)
+    else:
+        verb = "Loaded" if summary.loaded else "Reusing"
+        timing = (
+            f" (generated in {summary.generate_seconds:.1f} s, loaded in "
+            f"{summary.load_seconds:.1f} s)"
+            if summary.loaded
+            else ""
+        )
+        out.print(
+            f"{verb} demo workspace {summary.workspace}: {summary.events:,} events, "
+            f"{summary.customers:,} customers{timing}.",
+            highlight=False,
+        )
+        out.print(
+            f"Tracking write key of source {DEMO_SOURCE!r}: {summary.write_key}", highlight=False
+        )
+    if serve_app:
+        _serve(ws, host, port)
+    else:
+        ws.close()
+
+
 @sources_app.command("add")
 def sources_add(
     name: Annotated[str, typer.Argument(help="Source name, e.g. website or call-centre.")],
