@@ -69,16 +69,22 @@ DERIVED_TABLES = (
 )
 
 # The customer an event belongs to, given aliases u (identity_users on the event's user id),
-# l (identity_links on its anonymous id) and lu (identity_users on the link's user id).
-CUSTOMER_OF_EVENT = "coalesce(u.customer_id, lu.customer_id, e.user_id, e.anonymous_id)"
+# l (identity_links on its anonymous id) and lu (identity_users on the link's user id). The
+# link only counts for events without a user id; that test lives here, not in the join's ON
+# clause, where it would turn the hash join into a nested loop.
+LINKED_CUSTOMER = "CASE WHEN e.user_id IS NULL THEN lu.customer_id END"
+CUSTOMER_OF_EVENT = f"coalesce(u.customer_id, {LINKED_CUSTOMER}, e.user_id, e.anonymous_id)"
+STITCH_JOINS = """
+LEFT JOIN identity_users u ON u.user_id = e.user_id
+LEFT JOIN identity_links l ON l.anonymous_id = e.anonymous_id
+LEFT JOIN identity_users lu ON lu.user_id = l.user_id
+"""
 STITCHED_VIEW = f"""
 CREATE OR REPLACE VIEW stitched_events AS
 SELECT e.*, {CUSTOMER_OF_EVENT} AS customer_id,
-       (u.customer_id IS NOT NULL OR lu.customer_id IS NOT NULL) AS known
+       (u.customer_id IS NOT NULL OR {LINKED_CUSTOMER} IS NOT NULL) AS known
 FROM events e
-LEFT JOIN identity_users u ON u.user_id = e.user_id
-LEFT JOIN identity_links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id
-LEFT JOIN identity_users lu ON lu.user_id = l.user_id
+{STITCH_JOINS}
 """
 
 # Work items per event, in the order they must be applied within one event.
@@ -133,7 +139,7 @@ class IdentityConsumer:
     """Keeps the identity graph up to date with the event log."""
 
     name = "identity"
-    version = 1
+    version = 2
 
     def __init__(self, identity_traits: tuple[str, ...] | None = None) -> None:
         traits = identity_traits or tuple(config.get("identity_traits").split(","))

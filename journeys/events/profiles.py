@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from journeys.errors import CustomerNotFound
 from journeys.events.identity import (
     CUSTOMER_OF_EVENT,
+    STITCH_JOINS,
     IdentityConflict,
     Merge,
     conflicts,
@@ -202,9 +203,7 @@ def _customer_events_sql(known: bool) -> str:
     # an event whose anonymous id is theirs but whose user id is someone else's is not theirs.
     return f"""
         SELECT e.* FROM events e
-        LEFT JOIN identity_users u ON u.user_id = e.user_id
-        LEFT JOIN identity_links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id
-        LEFT JOIN identity_users lu ON lu.user_id = l.user_id
+        {STITCH_JOINS}
         WHERE (list_contains($users, e.user_id) OR list_contains($anons, e.anonymous_id))
           AND {CUSTOMER_OF_EVENT} = $customer
     """

@@ -119,7 +119,9 @@ class EventLog:
     # -- readers --------------------------------------------------------------------------
     def reader(self) -> duckdb.DuckDBPyConnection:
         """A connection for reading; each thread should take its own."""
-        return self._db.cursor()
+        con = self._db.cursor()
+        con.execute("SET enable_progress_bar = false")  # servers and CLIs print no bars
+        return con
 
     @property
     def last_seq(self) -> int:
