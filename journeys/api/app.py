@@ -39,11 +39,13 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected_error)
 
     from journeys.api import customers, tracking
+    from journeys.web import customers as web_customers
     from journeys.web import routes as web
 
     app.include_router(tracking.router)
     app.include_router(customers.router)
     app.include_router(web.router)
+    app.include_router(web_customers.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -243,3 +243,33 @@ def _external_ids(con: duckdb.DuckDBPyConnection, users: list[str]) -> dict[str,
 
 def _column(con: duckdb.DuckDBPyConnection, sql: str, arg: Any) -> list[str]:
     return [r[0] for r in con.execute(sql, [arg]).fetchall()]
+
+
+class CustomerSummary(BaseModel):
+    """One line of the customer list."""
+
+    customer_id: str
+    known: bool
+    events: int
+    channels: list[str]
+    first_seen: datetime
+    last_seen: datetime
+
+
+def recent_customers(
+    con: duckdb.DuckDBPyConnection, limit: int = 50, offset: int = 0
+) -> list[CustomerSummary]:
+    """Customers by most recent activity, with their event counts and channels."""
+    rows = con.execute(
+        """
+        SELECT customer_id, bool_or(known), count(*),
+               list_sort(list_distinct(list(channel))), min(timestamp), max(timestamp)
+        FROM stitched_events
+        GROUP BY customer_id
+        ORDER BY max(timestamp) DESC, customer_id
+        LIMIT ? OFFSET ?
+        """,
+        [limit, offset],
+    ).fetchall()
+    names = ("customer_id", "known", "events", "channels", "first_seen", "last_seen")
+    return [CustomerSummary(**dict(zip(names, r, strict=True))) for r in rows]

@@ -10,10 +10,20 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_serializer
 
 Channel = Literal[
-    "web", "app", "email", "sms", "phone", "chat", "social", "store", "in_person", "mail", "video",
+    "web",
+    "app",
+    "email",
+    "sms",
+    "phone",
+    "chat",
+    "social",
+    "store",
+    "in_person",
+    "mail",
+    "video",
 ]
 CHANNELS: tuple[str, ...] = Channel.__args__  # type: ignore[attr-defined]
 EventType = Literal["track", "page", "screen", "identify", "group", "alias"]
@@ -59,7 +69,7 @@ class PropertyFilter(Strict):
         if op == "exists":
             if raw:
                 raise ValueError(f"filter {text!r}: 'exists' takes no value")
-            return cls(property=m["prop"], op=op)
+            return cls(property=m["prop"], op="exists")
         if not raw:
             raise ValueError(f"filter {text!r}: operator {op!r} needs a value")
         value = _parse_value(raw, text)
@@ -67,7 +77,7 @@ class PropertyFilter(Strict):
             raise ValueError(f"filter {text!r}: 'in' needs a list, e.g. ['a', 'b']")
         if op in (">", ">=", "<", "<=") and not isinstance(value, int | float):
             raise ValueError(f"filter {text!r}: {op!r} needs a number")
-        return cls(property=m["prop"], op=op, value=value)
+        return cls.model_validate({"property": m["prop"], "op": op, "value": value})
 
     def text(self) -> str:
         """The string form written in journey files."""
@@ -95,7 +105,8 @@ class PropertyFilter(Strict):
             return isinstance(actual, str) and actual.startswith(str(v))
         if not isinstance(actual, int | float) or isinstance(actual, bool):
             return False
-        return {">": actual > v, ">=": actual >= v, "<": actual < v, "<=": actual <= v}[self.op]
+        compared = {">": actual > v, ">=": actual >= v, "<": actual < v, "<=": actual <= v}
+        return bool(compared[self.op])
 
 
 def _parse_value(raw: str, text: str) -> Any:
@@ -122,20 +133,22 @@ def _lookup(path: str, properties: dict[str, Any], context: dict[str, Any]) -> t
     return True, node
 
 
+def _filter_from_text(value: Any) -> Any:
+    # Parsed per item, not per list, so an error names the bad filter's index and every bad
+    # filter of a matcher is reported rather than only the first.
+    return PropertyFilter.parse(value) if isinstance(value, str) else value
+
+
+FilterText = Annotated[PropertyFilter, BeforeValidator(_filter_from_text)]
+
+
 class Matcher(Strict):
     """How a touchpoint is recognised in event data: an event name plus property filters."""
 
     event: str = Field(min_length=1)
     type: EventType | None = None
     channel: Channel | None = None
-    where: list[PropertyFilter] = Field(default_factory=list)
-
-    @field_validator("where", mode="before")
-    @classmethod
-    def _parse_filters(cls, value: Any) -> Any:
-        if not isinstance(value, list):
-            return value
-        return [PropertyFilter.parse(v) if isinstance(v, str) else v for v in value]
+    where: list[FilterText] = Field(default_factory=list)
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: Any) -> dict[str, Any]:
