@@ -1,10 +1,10 @@
 """A workspace: one folder holding the journey files, the event log and the operational store.
 
-    DIR/
-      workspace.yaml      marks the folder as a workspace
-      journeys/*.yaml     journey files (journeys as code; keep them in git)
-      events.duckdb       the event log and everything derived from it
-      journeys.sqlite     operational data (sources and their write keys, …)
+DIR/
+  workspace.yaml      marks the folder as a workspace
+  journeys/*.yaml     journey files (journeys as code; keep them in git)
+  events.duckdb       the event log and everything derived from it
+  journeys.sqlite     operational data (sources and their write keys, …)
 """
 
 from __future__ import annotations
@@ -116,9 +116,9 @@ class Workspace:
 
     def journeys(self) -> list[Journey]:
         """Every journey of the workspace, validated (an invalid file raises)."""
-        from journeys.maps.loader import load_journey
+        from journeys.maps.loader import load_journeys
 
-        return [load_journey(p) for p in self.journey_files()]
+        return load_journeys(self.journeys_dir)
 
     def journey(self, journey_id: str) -> Journey:
         """One journey by its id."""
