@@ -52,9 +52,9 @@ def print_profile(console: Console, p: CustomerProfile) -> None:
             props[:60] + ("…" if len(props) > 60 else ""),
         )
     console.print(timeline)
-    for c in p.conflicts:
+    for conflict in p.conflicts:
         console.print(
-            f"[yellow]conflict[/yellow]: anonymous id {c.anonymous_id} stays with "
-            f"{c.linked_user}; also claimed by {c.claimed_by}",
+            f"[yellow]conflict[/yellow]: anonymous id {conflict.anonymous_id} stays with "
+            f"{conflict.linked_user}; also claimed by {conflict.claimed_by}",
             highlight=False,
         )

@@ -90,7 +90,8 @@ class EventLog:
     def append(self, table: pa.Table, source: str) -> AppendResult:
         """Store events (INCOMING_SCHEMA columns) durably; returns once committed."""
         job = _Job(conform(table), source, Future())
-        return self._submit(job)
+        result: AppendResult = self._submit(job)
+        return result
 
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn`` on the writer's connection, in the writer thread, and return its result."""
@@ -203,7 +204,8 @@ class EventLog:
         try:
             for source in dict.fromkeys(job.source for job in jobs):
                 group = [job for job in jobs if job.source == source]
-                counts = _insert(con, [j.table for j in group], source, received, seq)  # type: ignore[misc]
+                tables = [j.table for j in group if j.table is not None]
+                counts = _insert(con, tables, source, received, seq)
                 seq += sum(counts)
                 stored_by_job.update((id(job), n) for job, n in zip(group, counts, strict=True))
             con.execute("COMMIT")
