@@ -102,6 +102,69 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="CSV, JSON Lines, Parquet or XES files.")],
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="field=column, e.g. user_id=customer event=event_type."),
+    ] = None,
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="csv, jsonl, parquet or xes.")
+    ] = None,
+    source: Annotated[str, typer.Option(help="Source name recorded on the events.")] = "import",
+    as_json: JsonOpt = False,
+) -> None:
+    """Import events from files, with a progress bar; refused rows go to a reject file."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from journeys.events.importers.mapping import ColumnMapping
+    from journeys.events.importing import import_file
+
+    columns = ColumnMapping.parse(mapping) if mapping else None
+    summaries = []
+    with (
+        Workspace.open(workspace) as ws,
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=as_json,
+        ) as bar,
+    ):
+        for path in files:
+            task = bar.add_task(f"Importing {path.name}", total=None)
+
+            def advance(done: int, total: int | None, task: Any = task) -> None:
+                bar.update(task, completed=done, total=total)
+
+            summaries.append(
+                import_file(
+                    ws.events,
+                    path,
+                    format=file_format,
+                    mapping=columns,
+                    source=source,
+                    received_at=ws.clock.now(),
+                    progress=advance,
+                )
+            )
+    if as_json:
+        print_json(summaries)
+        return
+    for s in summaries:
+        out.print(
+            f"{s.file}: read {s.read:,}, stored {s.stored:,}, already there {s.duplicates:,}, "
+            f"refused {s.refused:,} in {s.seconds:.1f} s"
+            + (f"; refused rows with reasons in {s.reject_file}" if s.reject_file else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 @app.command()
 def serve(
     workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
