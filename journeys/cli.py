@@ -80,24 +80,24 @@ def init(
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Journey files to check.")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Journey files (default: the workspace's).")
+    ] = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
     as_json: JsonOpt = False,
 ) -> None:
     """Check journey files; print every problem as file:line:column: code: field: message."""
     from journeys.maps.loader import validate_files
 
-    issues = validate_files(files)
+    paths = files or Workspace.open(workspace).journey_files()
+    issues = validate_files(paths)
     if as_json:
         print_json(issues)
     else:
-        for i in issues:
-            out.print(
-                f"{i.file}:{i.line}:{i.column}: {i.code}: {i.field}: {i.message}",
-                highlight=False,
-                soft_wrap=True,
-            )
+        for issue in issues:
+            out.print(issue.text(), highlight=False, soft_wrap=True, markup=False)
         if not issues:
-            out.print(f"{len(files)} file(s) valid.")
+            out.print(f"{len(paths)} file(s) valid.")
     if issues:
         raise typer.Exit(1)
 

@@ -66,6 +66,10 @@ def test_validate_reports_every_problem_with_its_place(tmp_path: Path) -> None:
     lines = result.stdout.strip().splitlines()
     assert any(l.startswith(f"{bad}:9:") and "unknown_channel" in l for l in lines)
     assert any(l.startswith(f"{bad}:11:") and "unknown_field" in l for l in lines)
+    ws = tmp_path / "ws"
+    run("init", str(ws))
+    whole = run("validate", "--workspace", str(ws))
+    assert (whole.returncode, whole.stdout.strip()) == (0, "3 file(s) valid.")
     as_json = json.loads(run("validate", "--json", str(bad)).stdout)
     assert {i["code"] for i in as_json} == {"unknown_channel", "unknown_field"}
 
