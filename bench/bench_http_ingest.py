@@ -46,8 +46,12 @@ def messages(n: int) -> list[dict]:
 
 def start_server(root: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "JOURNEYS_WORKSPACE": str(root)}
-    proc = subprocess.Popen([BIN, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [BIN, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -83,13 +87,21 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     root = tmp / "ws"
     subprocess.run([BIN, "init", str(root), "--no-examples"], check=True, capture_output=True)
-    key = subprocess.run([BIN, "sources", "add", "bench", "-w", str(root)], check=True,
-                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    key = (
+        subprocess.run(
+            [BIN, "sources", "add", "bench", "-w", str(root)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     batch_msgs, single_msgs = messages(args.events), messages(args.singles)
     server = start_server(root, args.port)
     try:
         base = f"http://127.0.0.1:{args.port}"
-        batches = [{"batch": batch_msgs[i:i + 100]} for i in range(0, len(batch_msgs), 100)]
+        batches = [{"batch": batch_msgs[i : i + 100]} for i in range(0, len(batch_msgs), 100)]
         batch_s = post_all(f"{base}/v1/batch", key, batches, args.clients)
         singles = [m | {"type": "track"} for m in single_msgs]
         single_s = post_all(f"{base}/v1/track", key, singles, args.clients * 2)
@@ -116,7 +128,9 @@ def main() -> None:
     }
     print(f"batches of 100 over HTTP: {figures['batch_events_per_s']:>8} events/s")
     print(f"single-event requests:    {figures['single_events_per_s']:>8} events/s")
-    print(f"direct append (no HTTP):  {figures['reference_direct_append_events_per_s']:>8} events/s")
+    print(
+        f"direct append (no HTTP):  {figures['reference_direct_append_events_per_s']:>8} events/s"
+    )
     print(json.dumps(figures))
 
 

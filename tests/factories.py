@@ -27,14 +27,23 @@ def send(log: EventLog, *messages: dict[str, Any], source: str = "test") -> Appe
 
 def track(who: dict[str, str], event: str, minute: float, **properties: Any) -> dict[str, Any]:
     """A track message; ``who`` holds userId and/or anonymousId."""
-    return {"type": "track", "event": event, "timestamp": at(minute), "properties": properties,
-            **who}
+    return {
+        "type": "track",
+        "event": event,
+        "timestamp": at(minute),
+        "properties": properties,
+        **who,
+    }
 
 
 def identify(user: str, minute: float, anon: str | None = None, **traits: Any) -> dict[str, Any]:
     """An identify message linking ``anon`` (if given) to ``user``."""
-    msg: dict[str, Any] = {"type": "identify", "userId": user, "timestamp": at(minute),
-                           "traits": traits}
+    msg: dict[str, Any] = {
+        "type": "identify",
+        "userId": user,
+        "timestamp": at(minute),
+        "traits": traits,
+    }
     if anon:
         msg["anonymousId"] = anon
     return msg
@@ -42,5 +51,10 @@ def identify(user: str, minute: float, anon: str | None = None, **traits: Any) -
 
 def alias(previous: str, user: str, minute: float, message_id: str) -> dict[str, Any]:
     """An alias message merging ``previous`` into ``user``."""
-    return {"type": "alias", "previousId": previous, "userId": user, "timestamp": at(minute),
-            "messageId": message_id}
+    return {
+        "type": "alias",
+        "previousId": previous,
+        "userId": user,
+        "timestamp": at(minute),
+        "messageId": message_id,
+    }

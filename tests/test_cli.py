@@ -10,16 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from factories import alias, identify, send, track
 from journeys.workspace import Workspace
+
+from factories import alias, identify, send, track
 
 JOURNEYS = str(Path(sys.executable).parent / "journeys")
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "COLUMNS": "200", **(env or {})}
-    return subprocess.run([JOURNEYS, *args], capture_output=True, text=True, env=environ,
-                          timeout=120)
+    return subprocess.run(
+        [JOURNEYS, *args], capture_output=True, text=True, env=environ, timeout=120
+    )
 
 
 def test_init_creates_a_workspace_with_the_example_journeys(tmp_path: Path) -> None:
@@ -64,8 +66,8 @@ def test_validate_reports_every_problem_with_its_place(tmp_path: Path) -> None:
     result = run("validate", str(bad), str(good))
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
-    assert any(l.startswith(f"{bad}:9:") and "unknown_channel" in l for l in lines)
-    assert any(l.startswith(f"{bad}:11:") and "unknown_field" in l for l in lines)
+    assert any(x.startswith(f"{bad}:9:") and "unknown_channel" in x for x in lines)
+    assert any(x.startswith(f"{bad}:11:") and "unknown_field" in x for x in lines)
     ws = tmp_path / "ws"
     run("init", str(ws))
     whole = run("validate", "--workspace", str(ws))

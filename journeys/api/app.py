@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from journeys import __version__
 from journeys.errors import JourneysError
@@ -36,6 +39,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.state.workspace = workspace
     app.add_exception_handler(JourneysError, _journeys_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
 
     from journeys.api import customers, tracking
@@ -59,11 +63,17 @@ def wants_html(request: Request) -> bool:
 
 
 async def _journeys_error(request: Request, exc: JourneysError) -> Response:
-    if wants_html(request):
-        from journeys.web.routes import error_page
+    return _error(request, exc.status, exc.code, exc.message, exc.details)
 
-        return error_page(request, exc)
-    return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    # Raised by Starlette's routing (no such path, wrong method), so not a JourneysError.
+    status, path = exc.status_code, request.url.path
+    phrase = _phrase(status)
+    code = phrase.lower().replace(" ", "_").replace("-", "_")  # not_found, method_not_allowed
+    ours = {404: f"there is nothing at {path}", 405: f"{request.method} is not allowed on {path}"}
+    message = str(exc.detail) if exc.detail != phrase else ours.get(status, phrase)
+    return _error(request, status, code, message, None, exc.headers)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -71,15 +81,36 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
         {"field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0], "message": e["msg"]}
         for e in exc.errors()
     ]
-    err = JourneysError(
-        "the request is not valid: " + "; ".join(f"{d['field']}: {d['message']}" for d in details),
-        details,
+    message = "the request is not valid: " + "; ".join(
+        f"{d['field']}: {d['message']}" for d in details
     )
-    body = {"error": {"code": "invalid_input", "message": err.message, "details": details}}
-    return JSONResponse(body, status_code=422)
+    return _error(request, 422, "invalid_input", message, details)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    # Never a stack trace to a client: the log has it.
-    body = {"error": {"code": "internal", "message": "internal error", "details": None}}
-    return JSONResponse(body, status_code=500)
+    # Never a stack trace to a client: the server's log has it.
+    return _error(request, 500, "internal", "internal error", None)
+
+
+def _error(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The one error shape: an HTML page for a browser, ``{"error": ...}`` for an API client."""
+    if wants_html(request):
+        from journeys.web.routes import status_page
+
+        return status_page(request, status, code, message, details, headers)
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTP error"

@@ -145,7 +145,9 @@ def customer_profile(
     else:
         anons = [customer_id]
     events = _customer_events_sql(known)
-    args = {"users": users, "anons": anons, "customer": customer_id}
+    args: dict[str, Any] = {"customer": customer_id}
+    if known:  # DuckDB refuses parameters a query does not use
+        args |= {"users": users, "anons": anons}
     summary = con.execute(
         f"SELECT min(timestamp), max(timestamp), count(*) FROM ({events})", args
     ).fetchone()

@@ -5,7 +5,7 @@ Views are thin: they parse the request, call one domain function and render a te
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -18,31 +18,23 @@ from markupsafe import Markup
 from journeys import __version__
 from journeys.errors import JourneysError
 from journeys.maps import render
+from journeys.maps.channels import CHANNEL_STYLES, channel_symbols
 from journeys.maps.model import Journey
+from journeys.web.overview import overview
 from journeys.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(
     version=__version__,
-    channel_styles=render.CHANNEL_STYLES,
+    channel_styles=CHANNEL_STYLES,
     emotion_colours=render.EMOTION_COLOURS,
     emotion_labels=render.EMOTION_LABELS,
     emotion_ticks=render.emotion_ticks(),
-    # The channel icons are drawn once, in render.py, for the page and the SVG export alike.
-    channel_symbols=Markup(render.channel_symbols()),
+    # The channel icons are drawn once, in channels.py, for the pages and the SVG export alike.
+    channel_symbols=Markup(channel_symbols()),
 )
 templates.env.filters["signed"] = render.signed_emotion
-
-
-@dataclass(frozen=True)
-class Overview:
-    """What the overview page shows about a workspace."""
-
-    root: Path
-    journeys: int
-    events: int
-    customers: int
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -79,30 +71,31 @@ def journey_svg(request: Request, journey_id: str) -> Response:
 
 def error_page(request: Request, exc: JourneysError) -> Response:
     """An HTML page for an error: its status, code and message, never a stack trace."""
+    return status_page(request, exc.status, exc.code, exc.message, exc.details)
+
+
+def status_page(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error page for any status, including errors raised outside Journeys (404, 405)."""
     context = {
-        "status": exc.status,
-        "reason": _reason(exc.status),
-        "code": exc.code,
-        "message": exc.message,
-        "details": _detail_lines(exc.details),
+        "status": status,
+        "reason": _reason(status),
+        "code": code,
+        "message": message,
+        "details": _detail_lines(details),
     }
-    return _page(request, "error.html", "", status_code=exc.status, **context)
+    response = _page(request, "error.html", "", status_code=status, **context)
+    response.headers.update(headers or {})
+    return response
 
 
 # -- what the views show ---------------------------------------------------------------------
-
-
-def overview(workspace: Workspace) -> Overview:
-    """Count the workspace's journey files, logged events and distinct customers."""
-    con = workspace.events.reader()
-    try:
-        row = con.execute(
-            "SELECT count(*), count(DISTINCT coalesce(user_id, anonymous_id)) FROM events"
-        ).fetchone()
-    finally:
-        con.close()
-    events, customers = row if row else (0, 0)
-    return Overview(workspace.root, len(workspace.journey_files()), events, customers)
 
 
 def journey_view(journey: Journey) -> dict[str, Any]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from factories import alias, identify, send, track
 from journeys.workspace import Workspace
+
+from factories import alias, identify, send, track
 
 
 def seed(ws: Workspace) -> None:
@@ -59,3 +60,10 @@ def test_conflicts_are_reported(server: str, ws: Workspace) -> None:
     send(ws.events, identify("alice", 0, anon="kiosk"), identify("bob", 1, anon="kiosk"))
     [conflict] = httpx.get(f"{server}/api/identity/conflicts").json()
     assert (conflict["linked_user"], conflict["claimed_by"]) == ("alice", "bob")
+
+
+def test_an_anonymous_visitor_has_a_profile(server: str, ws: Workspace) -> None:
+    send(ws.events, track({"anonymousId": "cookie-1"}, "page_viewed", 0, channel="web"))
+    body = httpx.get(f"{server}/api/customers/cookie-1").json()
+    assert (body["customer_id"], body["known"], body["event_count"]) == ("cookie-1", False, 1)
+    assert body["anonymous_ids"] == ["cookie-1"] and body["user_ids"] == []

@@ -36,8 +36,9 @@ def test_the_segment_python_client_sends_every_call_type(
     client.alias("alice", "crm-1")
     client.flush()
     assert errors == []
-    stored = rows(ws, "SELECT type, event, user_id, anonymous_id, channel, source FROM events "
-                      "ORDER BY seq")
+    stored = rows(
+        ws, "SELECT type, event, user_id, anonymous_id, channel, source FROM events ORDER BY seq"
+    )
     assert stored == [
         ("identify", "identify", "alice", "dev-1", "web", "website"),
         ("track", "Order Completed", "alice", None, "web", "website"),
@@ -69,7 +70,8 @@ def test_the_rudderstack_client_sends_gzipped_batches(
     client.identify("bob", {"email": "bob@example.com"})
     client.flush()
     assert rows(ws, "SELECT type, user_id FROM events ORDER BY seq") == [
-        ("track", "bob"), ("identify", "bob"),
+        ("track", "bob"),
+        ("identify", "bob"),
     ]
 
 
@@ -111,7 +113,9 @@ def test_write_key_in_the_body_and_refusals_without_a_valid_key(
     server: str, website: Source
 ) -> None:
     msg = {"event": "e", "userId": "u"}
-    assert post(server, "/v1/track", {**msg, "writeKey": website.write_key}, None).status_code == 200
+    assert (
+        post(server, "/v1/track", {**msg, "writeKey": website.write_key}, None).status_code == 200
+    )
     missing = post(server, "/v1/track", msg, None)
     assert missing.status_code == 401
     assert missing.json()["error"]["code"] == "unauthorized"
@@ -133,8 +137,12 @@ def test_size_limits_answer_413(server: str, website: Source, ws: Workspace) -> 
     assert body["stored"] == 1 and body["errors"][0]["code"] == "event_too_large"
     # A gzip body is measured inflated: a small zip of a huge body is refused.
     bomb = gzip.compress(json.dumps({"batch": [], "pad": "0" * 5_000_000}).encode())
-    r = httpx.post(f"{server}/v1/batch", content=bomb, auth=(website.write_key, ""),
-                   headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    r = httpx.post(
+        f"{server}/v1/batch",
+        content=bomb,
+        auth=(website.write_key, ""),
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
     assert r.status_code == 413
     assert rows(ws, "SELECT count(*) FROM events") == [(1,)]
 
@@ -168,10 +176,14 @@ def test_client_clock_skew_is_corrected_from_sent_at(
     server: str, website: Source, ws: Workspace
 ) -> None:
     # The client's clock runs one hour ahead: its timestamp and sentAt are both an hour late.
-    msg = {"type": "track", "event": "e", "userId": "u", "messageId": str(uuid.uuid4()),
-           "timestamp": "2030-01-01T11:00:00Z"}
-    post(server, "/v1/batch", {"batch": [msg], "sentAt": "2030-01-01T11:00:05Z"},
-         website.write_key)
+    msg = {
+        "type": "track",
+        "event": "e",
+        "userId": "u",
+        "messageId": str(uuid.uuid4()),
+        "timestamp": "2030-01-01T11:00:00Z",
+    }
+    post(server, "/v1/batch", {"batch": [msg], "sentAt": "2030-01-01T11:00:05Z"}, website.write_key)
     [(ts, original, received)] = rows(
         ws, "SELECT timestamp, original_timestamp, received_at FROM events"
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from demo_events import Events
 
 from journeys.demo.generator import DEFAULT_END, generate, load_examples, simulate
 from journeys.demo.table import to_table
 from journeys.demo.timing import to_micros
 from journeys.demo.walk import Sink
 from journeys.maps.model import Journey
+
+from demo_events import Events
 
 SMALL = 300
 # Rare touchpoints (an aftercare call after a completed mortgage) need a few thousand customers.

@@ -9,12 +9,13 @@ from itertools import pairwise
 
 import pyarrow as pa
 import pytest
-from demo_events import Events, as_event
 
 from journeys.demo.generator import WINDOW_DAYS, generate
 from journeys.demo.walk import Sink
 from journeys.maps.model import Journey
 from journeys.store.schema import INCOMING_SCHEMA
+
+from demo_events import Events, as_event
 
 OFFLINE = {"phone", "store", "in_person", "video"}
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factories import alias, identify, send, track
 from journeys.errors import CustomerNotFound, MergeNotFound
 from journeys.events.identity import IdentityConsumer, conflicts, merges, unmerge
 from journeys.events.profiles import ProfileConsumer, customer_profile, resolve_customer
 from journeys.store.eventlog import EventLog
+
+from factories import alias, identify, send, track
 
 
 @pytest.fixture
@@ -48,7 +50,9 @@ def test_one_customer_has_many_devices_and_external_ids(log: EventLog) -> None:
     profile = customer_profile(log.reader(), "phone")
     assert profile.anonymous_ids == ["laptop", "phone"]
     assert profile.external_ids == {
-        "crm_id": ["CRM-9"], "email": ["alice@example.com"], "phone": ["+31612345678"]
+        "crm_id": ["CRM-9"],
+        "email": ["alice@example.com"],
+        "phone": ["+31612345678"],
     }
 
 
@@ -63,7 +67,9 @@ def test_an_anonymous_id_is_never_moved_between_known_customers(log: EventLog) -
     assert customers(log) == {"alice": 3, "bob": 1}
     [conflict] = conflicts(log.reader())
     assert (conflict.anonymous_id, conflict.linked_user, conflict.claimed_by) == (
-        "family-tablet", "alice", "bob",
+        "family-tablet",
+        "alice",
+        "bob",
     )
     assert customer_profile(log.reader(), "bob").conflicts == [conflict]
 
@@ -125,7 +131,8 @@ def test_traits_latest_value_wins_by_timestamp_and_history_is_kept(log: EventLog
     profile = customer_profile(log.reader(), "dave")
     assert profile.traits == {"city": "Utrecht", "plan": "pro"}
     assert [(c.trait, c.value) for c in profile.trait_history if c.trait == "plan"] == [
-        ("plan", "free"), ("plan", "pro"),
+        ("plan", "free"),
+        ("plan", "pro"),
     ]
 
 
@@ -169,7 +176,9 @@ def snapshot(log: EventLog) -> list[list[tuple]]:
     return [con.execute(sql).fetchall() for sql in SNAPSHOT]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(messages=identity_messages(), cuts=st.lists(st.integers(0, 25), max_size=4))
 def test_incremental_stitching_equals_a_rebuild_by_replay(
     tmp_path_factory: pytest.TempPathFactory, messages: list[dict], cuts: list[int]
@@ -177,7 +186,7 @@ def test_incremental_stitching_equals_a_rebuild_by_replay(
     path = tmp_path_factory.mktemp("replay") / "e.duckdb"
     with EventLog(path, consumers=[IdentityConsumer(), ProfileConsumer()]) as log:
         bounds = sorted({0, len(messages), *(c for c in cuts if c < len(messages))})
-        for lo, hi in zip(bounds, bounds[1:], strict=False):
+        for lo, hi in itertools.pairwise(bounds):
             send(log, *messages[lo:hi])  # the consumers run after each commit
         incremental = snapshot(log)
         log.rebuild("identity")

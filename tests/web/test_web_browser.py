@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, Response
+from playwright.sync_api import Browser
 from ruamel.yaml import YAML
 
 from journeys.workspace import example_journey_files
+
+from browsing import Traffic
 
 SCREENSHOT = Path("/tmp/journey-map.png")
 
@@ -28,32 +29,12 @@ def demo() -> dict[str, Any]:
     return max(journeys, key=lambda j: sum(len(s.get("touchpoints", [])) for s in j["stages"]))
 
 
-class Traffic:
-    """Every request a page makes, and the ones that failed or were refused."""
-
-    def __init__(self, page: Page) -> None:
-        self.urls: list[str] = []
-        self.failures: list[str] = []
-        page.on("request", lambda r: self.urls.append(r.url))
-        page.on("requestfailed", self._failed)
-        page.on("response", self._response)
-
-    def _failed(self, request: Request) -> None:
-        self.failures.append(f"{request.url}: {request.failure}")
-
-    def _response(self, response: Response) -> None:
-        if response.status >= 400:
-            self.failures.append(f"{response.url}: HTTP {response.status}")
-
-
 @pytest.mark.browser
-def test_the_journey_map_in_chromium(
-    browser: Browser, live_server: str, demo: dict[str, Any]
-) -> None:
+def test_the_journey_map_in_chromium(browser: Browser, server: str, demo: dict[str, Any]) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     traffic = Traffic(page)
 
-    page.goto(f"{live_server}/journeys/{demo['id']}", wait_until="networkidle")
+    page.goto(f"{server}/journeys/{demo['id']}", wait_until="networkidle")
 
     stages = demo["stages"]
     touchpoints = [tp for s in stages for tp in s.get("touchpoints", [])]
@@ -82,8 +63,7 @@ def test_the_journey_map_in_chromium(
     card_border = "getComputedStyle(document.querySelector('.tp-card')).borderLeftWidth"
     assert page.evaluate(card_border) == "4px"  # journeys.css applied too
     assert traffic.failures == []
-    hosts = {urlsplit(u).hostname for u in traffic.urls if not u.startswith(("data:", "about:"))}
-    assert hosts == {"127.0.0.1"}
+    assert traffic.hosts() == {"127.0.0.1"}
     assert any(u.endswith("/static/vendor/pico.min.css") for u in traffic.urls)
     assert any(u.endswith("/static/journeys.css") for u in traffic.urls)
 
@@ -93,11 +73,11 @@ def test_the_journey_map_in_chromium(
 
 @pytest.mark.browser
 def test_the_map_scrolls_sideways_on_a_phone(
-    browser: Browser, live_server: str, demo: dict[str, Any]
+    browser: Browser, server: str, demo: dict[str, Any]
 ) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
 
-    page.goto(f"{live_server}/journeys/{demo['id']}", wait_until="networkidle")
+    page.goto(f"{server}/journeys/{demo['id']}", wait_until="networkidle")
 
     # The page itself never scrolls sideways; only the map's own region does.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

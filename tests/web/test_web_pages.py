@@ -49,24 +49,27 @@ def test_overview_shows_the_workspace_and_its_counts(
     t0 = datetime(2025, 3, 1, 9, 0)
     events = pa.table(
         {
-            "message_id": ["m1", "m2", "m3", "m4"],
-            "type": ["track"] * 4,
-            "event": ["Page Viewed", "Signed Up", "Page Viewed", "Page Viewed"],
-            "anonymous_id": ["a1", "a2", "a2", None],
-            "user_id": [None, "alice", "alice", "bob"],
-            "timestamp": [t0] * 4,
+            "message_id": ["m0", "m1", "m2", "m3", "m4"],
+            "type": ["track"] * 5,
+            "event": ["Page Viewed", "Page Viewed", "Signed Up", "Page Viewed", "Page Viewed"],
+            "anonymous_id": ["a2", "a1", "a2", "a2", None],
+            "user_id": [None, None, "alice", "alice", "bob"],
+            "timestamp": [t0] * 5,
         }
     )
     workspace.events.append(events, source="test")
+    workspace.events.sync()
 
     doc = page(client, "/")
 
     assert str(workspace.root) in text_of(doc)
     stats = {el.get("data-stat"): el for el in doc.xpath("//*[@data-stat]")}
     assert stats["journeys"].findtext(".//span").strip() == str(len(EXAMPLES))
-    assert stats["events"].findtext(".//span").strip() == "4"
-    # alice (two devices) once, bob, and the still anonymous a1
+    assert stats["events"].findtext(".//span").strip() == "5"
+    # Stitched: alice (with a2's events from before she signed up) once, bob, and the still
+    # anonymous a1.
     assert stats["customers"].findtext(".//span").strip() == "3"
+    assert stats["customers"].get("href") == "/customers"
 
 
 def test_layout_has_navigation_landmarks_and_only_local_assets(client: TestClient) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from journeys.maps.channels import CHANNEL_STYLES
 from journeys.maps.model import CHANNELS, Journey
 from journeys.maps.render import (
-    CHANNEL_STYLES,
     CURVE_H,
     channels_used,
     emotion_curve,
