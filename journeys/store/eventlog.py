@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from journeys.clock import Clock, SystemClock
@@ -249,6 +250,8 @@ def _insert(
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
     if table.num_rows == 0:
         return [0] * len(tables)
+    # An explicit row number: joins and DISTINCT do not keep the input order, and seq must.
+    table = table.append_column("_ord", pa.array(np.arange(table.num_rows, dtype=np.int64)))
     con.register("incoming", table)
     try:
         return _insert_registered(con, tables, source, received, seq)
@@ -266,15 +269,14 @@ def _insert_registered(
     rows = "incoming"
     if not _scalar(con, "SELECT count(DISTINCT message_id) = count(*) FROM incoming"):
         rows = (
-            "(SELECT * FROM (SELECT *, row_number() OVER () AS _ord FROM incoming) "
-            "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _ord) = 1 "
-            "ORDER BY _ord)"
+            "(SELECT * FROM incoming "
+            "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _ord) = 1)"
         )
     lo, hi = _scalar(con, "SELECT [min(timestamp), max(timestamp)] FROM incoming")
     lo, hi = lo - DEDUP_MARGIN, hi + DEDUP_MARGIN
     cols = ", ".join(INCOMING_COLUMNS)
     sql = f"INSERT INTO events (seq, source, received_at, {cols}) "
-    sql += f"SELECT ? + row_number() OVER (), ?, ?, {cols} FROM {rows} i"
+    sql += f"SELECT ? + row_number() OVER (ORDER BY _ord), ?, ?, {cols} FROM {rows} i"
     args: list[Any] = [seq, source, received]
     # A resend carries the same client timestamp, so the duplicate check only reads stored
     # events near this batch's time range (zonemaps skip the rest), and none at all when

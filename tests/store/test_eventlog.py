@@ -192,3 +192,19 @@ def test_a_consumer_resumes_from_its_durable_cursor_after_reopen(tmp_path: Path)
 
 def test_incoming_schema_has_the_documented_columns() -> None:
     assert INCOMING_SCHEMA.names[:3] == ["message_id", "type", "event"]
+
+
+def test_sequence_numbers_follow_the_input_order_through_the_duplicate_check(
+    log: EventLog,
+) -> None:
+    first = events(300)
+    log.append(first, "s")
+    # Overlapping in time with stored events, so the duplicate check joins against them.
+    mixed = pa.concat_tables([events(200, start=T0), first.slice(0, 50), events(200, start=T0)])
+    result = log.append(mixed, "s")
+    assert (result.stored, result.duplicates) == (400, 50)
+    later = log.reader().execute("SELECT message_id FROM events WHERE seq > 300 ORDER BY seq")
+    expected = [
+        m for m in mixed["message_id"].to_pylist() if m not in set(first["message_id"].to_pylist())
+    ]
+    assert [r[0] for r in later.fetchall()] == expected
