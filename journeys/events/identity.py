@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -31,9 +31,12 @@ from pydantic import BaseModel
 
 from journeys import config
 from journeys.errors import MergeNotFound
+from journeys.store.duck import registered
 
 if TYPE_CHECKING:
     from journeys.store.eventlog import EventLog
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
 
 DERIVED_DDL = """
 CREATE TABLE IF NOT EXISTS identity_users (
@@ -281,12 +284,11 @@ def _set_customers(con: duckdb.DuckDBPyConnection, resolved: list[tuple[str, str
     con.execute("UPDATE identity_users SET customer_id = user_id WHERE customer_id <> user_id")
     if resolved:
         table = pa.table({"u": [u for u, _ in resolved], "c": [c for _, c in resolved]})
-        con.register("_resolved", table)
-        con.execute(
-            "UPDATE identity_users SET customer_id = r.c FROM _resolved r "
-            "WHERE identity_users.user_id = r.u"
-        )
-        con.unregister("_resolved")
+        with registered(con, "_resolved", table):
+            con.execute(
+                "UPDATE identity_users SET customer_id = r.c FROM _resolved r "
+                "WHERE identity_users.user_id = r.u"
+            )
 
 
 def _insert(
@@ -295,9 +297,8 @@ def _insert(
     if not rows:
         return
     data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
-    con.register("_rows", data)
-    con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM _rows")
-    con.unregister("_rows")
+    with registered(con, "_rows", data):
+        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM _rows")
 
 
 class Merge(BaseModel):
@@ -323,28 +324,32 @@ class IdentityConflict(BaseModel):
 
 def merges(con: duckdb.DuckDBPyConnection, user_ids: list[str] | None = None) -> list[Merge]:
     """Every merge, or those touching the given user ids, oldest first."""
-    sql = "SELECT * FROM identity_merges"
-    args: list[Any] = []
-    if user_ids is not None:
-        sql += " WHERE list_contains($1, from_user) OR list_contains($1, into_user)"
-        args = [user_ids]
-    rows = con.execute(sql + " ORDER BY seq", args).fetchall()
-    names = ("merge_id", "from_user", "into_user", "seq", "timestamp", "reverted")
-    return [Merge(**dict(zip(names, r, strict=True))) for r in rows]
+    return _records(con, Merge, "identity_merges", ("from_user", "into_user"), user_ids)
 
 
 def conflicts(
     con: duckdb.DuckDBPyConnection, user_ids: list[str] | None = None
 ) -> list[IdentityConflict]:
     """Every identity conflict, or those touching the given user ids, oldest first."""
-    sql = "SELECT * FROM identity_conflicts"
+    who = ("linked_user", "claimed_by")
+    return _records(con, IdentityConflict, "identity_conflicts", who, user_ids)
+
+
+def _records(
+    con: duckdb.DuckDBPyConnection,
+    model: type[RecordT],
+    table: str,
+    who: tuple[str, str],
+    user_ids: list[str] | None,
+) -> list[RecordT]:
+    names = tuple(model.model_fields)
+    sql = f"SELECT {', '.join(names)} FROM {table}"
     args: list[Any] = []
     if user_ids is not None:
-        sql += " WHERE list_contains($1, linked_user) OR list_contains($1, claimed_by)"
+        sql += f" WHERE list_contains($1, {who[0]}) OR list_contains($1, {who[1]})"
         args = [user_ids]
     rows = con.execute(sql + " ORDER BY seq", args).fetchall()
-    names = ("anonymous_id", "linked_user", "claimed_by", "seq", "timestamp")
-    return [IdentityConflict(**dict(zip(names, r, strict=True))) for r in rows]
+    return [model(**dict(zip(names, r, strict=True))) for r in rows]
 
 
 def unmerge(log: EventLog, merge_id: str, reason: str | None = None) -> Merge:

@@ -30,6 +30,7 @@ import pyarrow as pa
 from journeys.clock import Clock, SystemClock
 from journeys.errors import JourneysError, StoreUnavailable
 from journeys.store.consumers import Consumer, catch_up, rebuild, setup_consumer
+from journeys.store.duck import registered
 from journeys.store.schema import EVENTS_DDL, INCOMING_COLUMNS, conform
 
 T = TypeVar("T")
@@ -252,20 +253,18 @@ def _insert(
         return [0] * len(tables)
     # An explicit row number: joins and DISTINCT do not keep the input order, and seq must.
     table = table.append_column("_ord", pa.array(np.arange(table.num_rows, dtype=np.int64)))
-    con.register("incoming", table)
-    try:
-        return _insert_registered(con, tables, source, received, seq)
-    finally:
-        con.unregister("incoming")
+    with registered(con, "incoming", table):
+        return _insert_incoming(con, tables, source, received, seq)
 
 
-def _insert_registered(
+def _insert_incoming(
     con: duckdb.DuckDBPyConnection,
     tables: list[pa.Table],
     source: str,
     received: datetime,
     seq: int,
 ) -> list[int]:
+    """The body of :func:`_insert`, over the registered ``incoming`` table."""
     rows = "incoming"
     if not _scalar(con, "SELECT count(DISTINCT message_id) = count(*) FROM incoming"):
         rows = (
