@@ -21,19 +21,19 @@ def get_customer(
     offset: int = Query(0, ge=0),
 ) -> CustomerProfile:
     """One customer by any of its ids: traits, ids, channels and the newest-first timeline."""
-    return customer_profile(_ws(request).events.reader(), customer_id, limit, offset)
+    return customer_profile(_ws(request).events.fresh_reader(), customer_id, limit, offset)
 
 
 @router.get("/identity/merges", response_model=list[identity.Merge])
 def list_merges(request: Request) -> list[identity.Merge]:
     """Every merge of two known customers, oldest first."""
-    return identity.merges(_ws(request).events.reader())
+    return identity.merges(_ws(request).events.fresh_reader())
 
 
 @router.get("/identity/conflicts", response_model=list[identity.IdentityConflict])
 def list_conflicts(request: Request) -> list[identity.IdentityConflict]:
     """Anonymous ids seen with a second known customer (never moved), oldest first."""
-    return identity.conflicts(_ws(request).events.reader())
+    return identity.conflicts(_ws(request).events.fresh_reader())
 
 
 class UnmergeRequest(BaseModel):

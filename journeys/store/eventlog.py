@@ -126,6 +126,15 @@ class EventLog:
         con.execute("SET enable_progress_bar = false")  # servers and CLIs print no bars
         return con
 
+    def fresh_reader(self) -> duckdb.DuckDBPyConnection:
+        """A reader that sees every derived table caught up with all events committed so far.
+
+        Appends are acknowledged before the consumers run; a read of derived state (a
+        customer's profile right after their first event) waits for them here.
+        """
+        self.sync()
+        return self.reader()
+
     @property
     def last_seq(self) -> int:
         """The highest committed sequence number."""

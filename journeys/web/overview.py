@@ -23,7 +23,7 @@ class Overview:
 
 def overview(workspace: Workspace) -> Overview:
     """Count the workspace's journey files, logged events and customers."""
-    with closing(workspace.events.reader()) as con:
+    with closing(workspace.events.fresh_reader()) as con:
         events, customers = log_counts(con)
     return Overview(workspace.root, len(workspace.journey_files()), events, customers)
 

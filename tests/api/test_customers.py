@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from journeys.store.operational import Source
 from journeys.workspace import Workspace
 
 from factories import alias, identify, send, track
@@ -67,3 +68,17 @@ def test_an_anonymous_visitor_has_a_profile(server: str, ws: Workspace) -> None:
     body = httpx.get(f"{server}/api/customers/cookie-1").json()
     assert (body["customer_id"], body["known"], body["event_count"]) == ("cookie-1", False, 1)
     assert body["anonymous_ids"] == ["cookie-1"] and body["user_ids"] == []
+
+
+def test_a_customer_is_readable_right_after_their_first_event(
+    server: str, ws: Workspace, website: Source
+) -> None:
+    for i in range(20):  # read-your-writes, every time, not only when the consumers are quick
+        user = f"new-{i}"
+        r = httpx.post(
+            f"{server}/v1/track",
+            json={"userId": user, "event": "Signed Up"},
+            auth=(website.write_key, ""),
+        )
+        assert r.json()["stored"] == 1
+        assert httpx.get(f"{server}/api/customers/{user}").json()["customer_id"] == user
