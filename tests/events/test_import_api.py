@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -23,13 +22,6 @@ ROWS = [
     ("u2", "cart", "2024-01-01T10:05:00Z"),
     ("u3", "buy", "2024-01-02T08:00:00Z"),
 ]
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[EventLog]:
-    event_log = EventLog(tmp_path / "events.duckdb")
-    yield event_log
-    event_log.close()
 
 
 def sample(folder: Path, fmt: str) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,6 @@ from journeys.events.importing import ImportSummary, import_file
 from journeys.store.eventlog import EventLog
 
 NOW = datetime(2024, 5, 1, 12, 0)
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[EventLog]:
-    event_log = EventLog(tmp_path / "events.duckdb")
-    yield event_log
-    event_log.close()
 
 
 def jsonl(path: Path, *lines: Any) -> Path:

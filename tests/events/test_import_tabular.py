@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -18,13 +17,6 @@ from journeys.store.eventlog import EventLog
 
 REES46 = Path(__file__).resolve().parents[3] / "shared/data/clickstream/rees46_2019-Oct_head.csv"
 NOW = datetime(2024, 5, 1, 12, 0)
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[EventLog]:
-    event_log = EventLog(tmp_path / "events.duckdb")
-    yield event_log
-    event_log.close()
 
 
 def run(

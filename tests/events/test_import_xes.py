@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,6 @@ from journeys.store.eventlog import EventLog
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "event_logs"
 FIXTURES = DATA / "xes_importer_tests"
 NOW = datetime(2024, 5, 1, 12, 0)
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[EventLog]:
-    event_log = EventLog(tmp_path / "events.duckdb")
-    yield event_log
-    event_log.close()
 
 
 def run(log: EventLog, path: Path, tmp_path: Path) -> ImportSummary:

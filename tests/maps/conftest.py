@@ -10,18 +10,7 @@ import pytest
 
 from journeys.maps.loader import ValidationIssue, validate_files
 
-MINIMAL = """\
-id: mortgage
-name: Mortgage
-stages:
-  - id: explore
-    name: Explore
-    touchpoints:
-      - id: calculator
-        name: Mortgage calculator
-        channel: web
-        online: true
-"""
+from journey_texts import MINIMAL
 
 
 @pytest.fixture

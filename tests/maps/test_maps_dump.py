@@ -167,18 +167,8 @@ def test_dump_writes_what_a_person_would(minimal: str) -> None:
           - {id: callback, title: Call back, impact: 4, effort: 2, horizon: short}
         """
     )
-    assert dump_journey(load_journey_text(text)) == textwrap.dedent(
+    assert dump_journey(load_journey_text(text)) == minimal + textwrap.dedent(
         """\
-        id: mortgage
-        name: Mortgage
-        stages:
-          - id: explore
-            name: Explore
-            touchpoints:
-              - id: calculator
-                name: Mortgage calculator
-                channel: web
-                online: true
               - id: advisor
                 name: Advisor call
                 channel: phone

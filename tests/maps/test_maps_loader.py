@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from journeys.maps.loader import (
     validate_files,
 )
 from journeys.maps.rules import RULES
+
+from journey_texts import mortgage
 
 IssuesOf = Callable[[str], list[ValidationIssue]]
 
@@ -141,17 +144,9 @@ def test_messages_name_the_bad_value_and_what_is_allowed(issues_of: IssuesOf, mi
 
 
 def test_a_file_with_several_errors_reports_all_of_them(issues_of: IssuesOf) -> None:
-    text = """\
-        id: Mortgage Journey
-        name: Mortgage
-        stages:
-          - id: explore
-            name: Explore
-            touchpoints:
-              - id: calculator
-                name: Calculator
-                channel: fax
-                online: true
+    text = mortgage(journey_id="Mortgage Journey", touchpoint="Calculator", channel="fax")
+    text += textwrap.dedent(
+        """\
                 emotion: 7
                 match:
                   event: page
@@ -162,6 +157,7 @@ def test_a_file_with_several_errors_reports_all_of_them(issues_of: IssuesOf) -> 
             impact: 3
             horizon: soon
         """
+    )
     issues = issues_of(text)
     assert [(i.code, i.line, i.field) for i in issues] == [
         ("invalid_id", 1, "id"),

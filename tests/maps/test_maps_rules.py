@@ -10,19 +10,13 @@ from journeys.maps.loader import ValidationIssue
 from journeys.maps.model import Journey
 from journeys.maps.rules import RULES, Finding, run_rules
 
+from journey_texts import MINIMAL, mortgage
+
 IssuesOf = Callable[[str], list[ValidationIssue]]
 
-TWO_STAGES = """\
-id: mortgage
-name: Mortgage
-stages:
-  - id: explore
-    name: Explore
-    touchpoints:
-      - id: calculator
-        name: Calculator
-        channel: web
-        online: true
+TWO_STAGES = (
+    mortgage(touchpoint="Calculator")
+    + """\
         match:
           event: page
           where: ["path starts_with '/mortgage'", "context.campaign exists"]
@@ -37,6 +31,13 @@ stages:
           event: page
           where: {second_where}
 """
+)
+
+BACKLOG_WITH_A_TYPO = MINIMAL + (
+    "backlog:\n  - id: ok\n    title: Fine\n    touchpoint: calculator\n    impact: 2\n"
+    "    effort: 1\n  - id: typo\n    title: Typo\n    touchpoint: calculater\n"
+    "    impact: 2\n    effort: 1\n"
+)
 
 
 def _two_stages(second_id: str = "form", where: str = "[\"path = '/apply'\"]") -> str:
@@ -53,15 +54,39 @@ def test_a_valid_file_passes_every_rule(issues_of: IssuesOf) -> None:
     assert issues_of(_two_stages()) == []
 
 
-def test_touchpoint_ids_are_unique_across_stages(issues_of: IssuesOf) -> None:
-    (issue,) = issues_of(_two_stages(second_id="calculator"))
-    assert (issue.code, issue.line, issue.column, issue.field) == (
-        "duplicate_id",
-        17,
-        13,
-        "stages[1].touchpoints[0].id",
-    )
-    assert "'calculator'" in issue.message and "stages[0].touchpoints[0]" in issue.message
+# (yaml text, (code, line, column, field), what the message names): one bad file per rule.
+@pytest.mark.parametrize(
+    ("text", "expected", "named"),
+    [
+        (
+            _two_stages(second_id="calculator"),
+            ("duplicate_id", 17, 13, "stages[1].touchpoints[0].id"),
+            ["'calculator'", "stages[0].touchpoints[0]"],
+        ),
+        (
+            BACKLOG_WITH_A_TYPO,
+            ("unknown_reference", 19, 17, "backlog[1].touchpoint"),
+            ["'calculater'", "did you mean 'calculator'?"],
+        ),
+        (
+            _two_stages(where='["context.campaign exists", "path starts_with \'/mortgage\'"]'),
+            ("duplicate_matcher", 22, 11, "stages[1].touchpoints[0].match"),
+            ["'form'", "'calculator'"],
+        ),
+    ],
+    ids=[
+        "touchpoint_ids_are_unique_across_stages",
+        "backlog_must_name_an_existing_touchpoint",
+        "identical_matchers_are_ambiguous_whatever_the_filter_order",
+    ],
+)
+def test_a_rule_points_at_the_line_column_and_field(
+    issues_of: IssuesOf, text: str, expected: tuple[str, int, int, str], named: list[str]
+) -> None:
+    (issue,) = issues_of(text)
+    assert (issue.code, issue.line, issue.column, issue.field) == expected
+    for name in named:
+        assert name in issue.message
 
 
 @pytest.mark.parametrize(
@@ -84,36 +109,6 @@ def test_duplicate_stage_id_and_shared_ids_across_kinds(issues_of: IssuesOf, min
     text = minimal + "  - id: explore\n    name: Again\n  - id: calculator\n    name: Calc\n"
     (issue,) = issues_of(text)
     assert (issue.code, issue.line, issue.field) == ("duplicate_id", 11, "stages[1].id")
-
-
-def test_backlog_must_name_an_existing_touchpoint(issues_of: IssuesOf, minimal: str) -> None:
-    text = minimal + (
-        "backlog:\n  - id: ok\n    title: Fine\n    touchpoint: calculator\n    impact: 2\n"
-        "    effort: 1\n  - id: typo\n    title: Typo\n    touchpoint: calculater\n"
-        "    impact: 2\n    effort: 1\n"
-    )
-    (issue,) = issues_of(text)
-    assert (issue.code, issue.line, issue.column, issue.field) == (
-        "unknown_reference",
-        19,
-        17,
-        "backlog[1].touchpoint",
-    )
-    assert "'calculater'" in issue.message and "did you mean 'calculator'?" in issue.message
-
-
-def test_identical_matchers_are_ambiguous_whatever_the_filter_order(
-    issues_of: IssuesOf,
-) -> None:
-    where = '["context.campaign exists", "path starts_with \'/mortgage\'"]'
-    (issue,) = issues_of(_two_stages(where=where))
-    assert (issue.code, issue.line, issue.column, issue.field) == (
-        "duplicate_matcher",
-        22,
-        11,
-        "stages[1].touchpoints[0].match",
-    )
-    assert "'form'" in issue.message and "'calculator'" in issue.message
 
 
 def test_matchers_differing_in_a_filter_are_fine(issues_of: IssuesOf) -> None:
