@@ -95,13 +95,13 @@ _SIGHTING, _ALIAS, _PAIR, _TRAITS = 0, 1, 2, 3
 _WORK_SQL = """
 WITH r AS (SELECT * FROM events WHERE seq > $after AND seq <= $upto)
 SELECT min(seq) AS seq, 0 AS kind, NULL AS anonymous_id, user_id, NULL AS previous_id,
-       NULL AS traits, NULL AS message_id, min(timestamp) AS timestamp
+       NULL AS traits, NULL AS message_id, arg_min(timestamp, seq) AS timestamp
   FROM r WHERE user_id IS NOT NULL GROUP BY user_id
 UNION ALL
 SELECT seq, 1, anonymous_id, user_id, previous_id, NULL, message_id, timestamp
   FROM r WHERE type = 'alias' AND user_id IS NOT NULL AND previous_id IS NOT NULL
 UNION ALL
-SELECT min(seq), 2, anonymous_id, user_id, NULL, NULL, NULL, min(timestamp)
+SELECT min(seq), 2, anonymous_id, user_id, NULL, NULL, NULL, arg_min(timestamp, seq)
   FROM r WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL AND type <> 'alias'
   GROUP BY anonymous_id, user_id
 UNION ALL
@@ -142,7 +142,7 @@ class IdentityConsumer:
     """Keeps the identity graph up to date with the event log."""
 
     name = "identity"
-    version = 2
+    version = 3
 
     def __init__(self, identity_traits: tuple[str, ...] | None = None) -> None:
         traits = identity_traits or tuple(config.get("identity_traits").split(","))

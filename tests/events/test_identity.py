@@ -192,3 +192,26 @@ def test_incremental_stitching_equals_a_rebuild_by_replay(
         log.rebuild("identity")
         log.rebuild("profiles")
         assert snapshot(log) == incremental
+
+
+def test_a_conflict_keeps_the_time_of_its_first_event_whatever_the_batches(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Found by the replay property: the second claim arrives again later, stamped earlier.
+    messages = [
+        identify("alice", 0, anon="tablet"),
+        identify("bob", 5, anon="tablet"),
+        identify("bob", 1, anon="tablet"),
+    ]
+    snapshots = []
+    for batches in ([messages], [messages[:2], messages[2:]]):
+        with EventLog(
+            tmp_path_factory.mktemp("c") / "e.duckdb",
+            consumers=[IdentityConsumer(), ProfileConsumer()],
+        ) as log:
+            for batch in batches:
+                send(log, *batch)
+            snapshots.append(snapshot(log))
+    assert snapshots[0] == snapshots[1]
+    [conflict] = snapshots[0][3]
+    assert conflict[4].minute == 5  # the claim at seq 2, not the earlier stamp at seq 3
