@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from journeys.clock import Clock, SystemClock
 from journeys.errors import JourneysError, StoreUnavailable
@@ -275,13 +276,14 @@ def _insert_incoming(
 ) -> list[int]:
     """The body of :func:`_insert`, over the registered ``incoming`` table."""
     rows = "incoming"
-    if not _scalar(con, "SELECT count(DISTINCT message_id) = count(*) FROM incoming"):
+    if _has_repeats(con, tables):
         rows = (
             "(SELECT * FROM incoming "
             "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _ord) = 1)"
         )
-    lo, hi = _scalar(con, "SELECT [min(timestamp), max(timestamp)] FROM incoming")
-    lo, hi = lo - DEDUP_MARGIN, hi + DEDUP_MARGIN
+    bounds = [pc.min_max(t["timestamp"]).as_py() for t in tables if t.num_rows]
+    lo = min(b["min"] for b in bounds) - DEDUP_MARGIN
+    hi = max(b["max"] for b in bounds) + DEDUP_MARGIN
     cols = ", ".join(INCOMING_COLUMNS)
     sql = f"INSERT INTO events (seq, source, received_at, {cols}) "
     sql += f"SELECT ? + row_number() OVER (ORDER BY _ord), ?, ?, {cols} FROM {rows} i"
@@ -304,6 +306,17 @@ def _insert_incoming(
         fresh.difference_update(ids)
         counts.append(len(set(ids)))
     return counts
+
+
+def _has_repeats(con: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> bool:
+    """Whether a message id occurs twice among the incoming events."""
+    rows = sum(t.num_rows for t in tables)
+    if rows <= 100_000:  # Arrow answers small batches in microseconds, DuckDB in milliseconds
+        ids = pa.chunked_array([c for t in tables for c in t["message_id"].chunks])
+        distinct: int = len(pc.unique(ids))
+        return distinct < rows
+    unique: bool = _scalar(con, "SELECT count(DISTINCT message_id) = count(*) FROM incoming")
+    return not unique
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, args: list[Any] | None = None) -> Any:
