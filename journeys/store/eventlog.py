@@ -310,7 +310,7 @@ def _insert_incoming(
 
 def _has_repeats(con: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> bool:
     """Whether a message id occurs twice among the incoming events."""
-    rows = sum(t.num_rows for t in tables)
+    rows: int = sum(t.num_rows for t in tables)
     if rows <= 100_000:  # Arrow answers small batches in microseconds, DuckDB in milliseconds
         ids = pa.chunked_array([c for t in tables for c in t["message_id"].chunks])
         distinct: int = len(pc.unique(ids))
