@@ -16,6 +16,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from journeys.store.schema import EVENTS_DDL, INCOMING_COLUMNS, conform
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# How long consumers may fall behind the log while appends keep arriving.
+CONSUMER_LAG = 0.2
 # How far apart two copies of one message may be stamped and still be recognised as one.
 DEDUP_MARGIN = timedelta(days=1)
 _STOP = object()
@@ -84,6 +87,7 @@ class EventLog:
         self._last_seq: int = row[0] if row else 0
         self._jobs: queue.Queue[Any] = queue.Queue()
         self.consumer_errors: dict[str, Exception] = {}
+        self._consumers_ran = 0.0
         self._closed = False
         self._writer = threading.Thread(target=self._run, name="eventlog-writer", daemon=True)
         self._writer.start()
@@ -195,7 +199,14 @@ class EventLog:
             else:
                 for job, result in zip(appends, results, strict=True):
                     job.future.set_result(result)
-        self._run_consumers(con)
+        # Under load the writer favours ingestion: consumers run when no append is waiting,
+        # at least every CONSUMER_LAG seconds, and always before a write()/sync() job, so a
+        # reader through fresh_reader() still sees everything committed.
+        idle = self._jobs.empty()
+        overdue = time.monotonic() - self._consumers_ran > CONSUMER_LAG
+        if idle or overdue or any(job.fn is not None for job in batch):
+            self._run_consumers(con)
+            self._consumers_ran = time.monotonic()
         for job in batch:
             if job.fn is None:
                 continue
