@@ -101,7 +101,11 @@ class EventLog:
         return result
 
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """Run ``fn`` on the writer's connection, in the writer thread, and return its result."""
+        """Run ``fn`` on the writer's connection, in the writer thread, and return its result.
+
+        For derived tables and inputs of consumers: events enter only through :meth:`append`,
+        which alone hands out sequence numbers.
+        """
         return self._submit(_Job(None, "", Future(), fn))  # type: ignore[no-any-return]
 
     def sync(self) -> None:
@@ -215,7 +219,6 @@ class EventLog:
             except BaseException as exc:
                 _rollback(con)
                 job.future.set_exception(exc)
-            self._last_seq = _max_seq(con)
 
     def _commit(self, con: duckdb.DuckDBPyConnection, jobs: list[_Job]) -> list[AppendResult]:
         # One INSERT per source inside one transaction: concurrent requests share the duplicate
@@ -274,43 +277,42 @@ def _insert(
         return [0] * len(tables)
     # An explicit row number: joins and DISTINCT do not keep the input order, and seq must.
     table = table.append_column("_ord", pa.array(np.arange(table.num_rows, dtype=np.int64)))
-    with registered(con, "incoming", table):
-        return _insert_incoming(con, tables, source, received, seq)
-
-
-def _insert_incoming(
-    con: duckdb.DuckDBPyConnection,
-    tables: list[pa.Table],
-    source: str,
-    received: datetime,
-    seq: int,
-) -> list[int]:
-    """The body of :func:`_insert`, over the registered ``incoming`` table."""
-    rows = "incoming"
-    if _has_repeats(con, tables):
-        rows = (
-            "(SELECT * FROM incoming "
-            "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _ord) = 1)"
-        )
     bounds = [pc.min_max(t["timestamp"]).as_py() for t in tables if t.num_rows]
     lo = min(b["min"] for b in bounds) - DEDUP_MARGIN
     hi = max(b["max"] for b in bounds) + DEDUP_MARGIN
     cols = ", ".join(INCOMING_COLUMNS)
-    sql = f"INSERT INTO events (seq, source, received_at, {cols}) "
-    sql += f"SELECT ? + row_number() OVER (ORDER BY _ord), ?, ?, {cols} FROM {rows} i"
-    args: list[Any] = [seq, source, received]
-    # A resend carries the same client timestamp, so the duplicate check only reads stored
-    # events near this batch's time range (zonemaps skip the rest), and none at all when
-    # nothing is stored in that range, as for a first import of a file.
-    if _scalar(con, "SELECT count(*) FROM events WHERE timestamp BETWEEN ? AND ?", [lo, hi]):
-        sql += (
-            " ANTI JOIN (SELECT message_id FROM events WHERE timestamp BETWEEN ? AND ?) e"
-            " USING (message_id)"
-        )
-        args += [lo, hi]
-    if len(tables) == 1:
-        return [int(_scalar(con, sql, args) or 0)]
-    fresh = {r[0] for r in con.execute(sql + " RETURNING message_id", args).fetchall()}
+    with registered(con, "incoming", table):
+        sql = f"INSERT INTO events (seq, source, received_at, {cols}) "
+        sql += f"SELECT ? + row_number() OVER (ORDER BY _ord), ?, ?, {cols} "
+        sql += f"FROM {_first_copies(con, tables)} i"
+        args: list[Any] = [seq, source, received]
+        # A resend carries the same client timestamp, so the duplicate check only reads stored
+        # events near this batch's time range (zonemaps skip the rest of the log), and none at
+        # all when nothing is stored in that range, as for a first import of a file.
+        if _scalar(con, "SELECT count(*) FROM events WHERE timestamp BETWEEN ? AND ?", [lo, hi]):
+            sql += (
+                " ANTI JOIN (SELECT message_id FROM events WHERE timestamp BETWEEN ? AND ?) e"
+                " USING (message_id)"
+            )
+            args += [lo, hi]
+        if len(tables) == 1:
+            return [int(_scalar(con, sql, args) or 0)]
+        fresh = {r[0] for r in con.execute(sql + " RETURNING message_id", args).fetchall()}
+    return _credit(tables, fresh)
+
+
+def _first_copies(con: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> str:
+    """The incoming rows to insert: all of them, or the first copy of each message id."""
+    if not _has_repeats(con, tables):
+        return "incoming"
+    return (
+        "(SELECT * FROM incoming "
+        "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY _ord) = 1)"
+    )
+
+
+def _credit(tables: list[pa.Table], fresh: set[str]) -> list[int]:
+    """How many of the stored message ids each job brought, the first job to bring one first."""
     counts = []
     for t in tables:
         ids = [m for m in t["message_id"].to_pylist() if m in fresh]
@@ -338,8 +340,3 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, args: list[Any] | None = N
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     with contextlib.suppress(duckdb.Error):  # no transaction was open
         con.execute("ROLLBACK")
-
-
-def _max_seq(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
-    return int(row[0]) if row else 0
