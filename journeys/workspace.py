@@ -32,6 +32,7 @@ class Workspace:
     def __init__(self, root: Path | str, clock: Clock | None = None) -> None:
         self.root = Path(root)
         self.clock = clock or SystemClock()
+        self._journeys: tuple[tuple[tuple[str, int, int], ...], list[Journey]] | None = None
 
     # -- layout ---------------------------------------------------------------------------
     @property
@@ -115,10 +116,19 @@ class Workspace:
         return sorted(self.journeys_dir.glob("*.yaml"))
 
     def journeys(self) -> list[Journey]:
-        """Every journey of the workspace, validated (an invalid file raises)."""
+        """Every journey of the workspace, validated (an invalid file raises).
+
+        Parsing and validating the files takes hundreds of milliseconds and every journey page
+        asks, so the result is kept until a file is added, removed or changed.
+        """
         from journeys.maps.loader import load_journeys
 
-        return load_journeys(self.journeys_dir)
+        key = tuple(
+            (p.name, st.st_mtime_ns, st.st_size) for p in self.journey_files() for st in [p.stat()]
+        )
+        if self._journeys is None or self._journeys[0] != key:
+            self._journeys = (key, load_journeys(self.journeys_dir))
+        return list(self._journeys[1])
 
     def journey(self, journey_id: str) -> Journey:
         """One journey by its id."""
