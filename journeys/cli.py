@@ -34,16 +34,16 @@ app.add_typer(identity_app, name="identity")
 out = Console()
 err = Console(stderr=True)
 
+SETTING = config.SETTINGS_BY_NAME
+# Options backed by a setting take its environment variable and its default from config.
 WorkspaceOpt = Annotated[
     Path,
-    typer.Option(
-        "--workspace",
-        "-w",
-        envvar="JOURNEYS_WORKSPACE",
-        help="Workspace folder.",
-    ),
+    typer.Option("--workspace", "-w", envvar=SETTING["workspace"].env, help="Workspace folder."),
 ]
-DEFAULT_WORKSPACE = config.SETTINGS_BY_NAME["workspace"].default
+DEFAULT_WORKSPACE = SETTING["workspace"].default
+HostOpt = Annotated[str, typer.Option(envvar=SETTING["host"].env, help=SETTING["host"].help)]
+PortOpt = Annotated[int, typer.Option(envvar=SETTING["port"].env, help=SETTING["port"].help)]
+DEFAULT_HOST, DEFAULT_PORT = SETTING["host"].default, int(SETTING["port"].default)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
@@ -168,8 +168,8 @@ def import_(
 @app.command()
 def serve(
     workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
-    host: Annotated[str, typer.Option(envvar="JOURNEYS_HOST")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="JOURNEYS_PORT")] = 8000,
+    host: HostOpt = DEFAULT_HOST,
+    port: PortOpt = DEFAULT_PORT,
 ) -> None:
     """Serve the web app, the tracking API and the HTTP API."""
     _serve(Workspace.open(workspace), host, port)
@@ -192,11 +192,13 @@ def _serve(ws: Workspace, host: str, port: int) -> None:
 def demo(
     workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
     customers: Annotated[
-        int, typer.Option(envvar="JOURNEYS_DEMO_CUSTOMERS", help="Synthetic customers.")
-    ] = 20_000,
-    seed: Annotated[int, typer.Option(envvar="JOURNEYS_DEMO_SEED", help="Random seed.")] = 42,
-    host: Annotated[str, typer.Option(envvar="JOURNEYS_HOST")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="JOURNEYS_PORT")] = 8000,
+        int, typer.Option(envvar=SETTING["demo_customers"].env, help="Synthetic customers.")
+    ] = int(SETTING["demo_customers"].default),
+    seed: Annotated[int, typer.Option(envvar=SETTING["demo_seed"].env, help="Random seed.")] = int(
+        SETTING["demo_seed"].default
+    ),
+    host: HostOpt = DEFAULT_HOST,
+    port: PortOpt = DEFAULT_PORT,
     serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve when built.")] = True,
     as_json: JsonOpt = False,
 ) -> None:
