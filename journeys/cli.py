@@ -266,6 +266,30 @@ def sources_list(
 
 
 @app.command()
+def rebuild(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Consumers to rebuild (default: all).")
+    ] = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    as_json: JsonOpt = False,
+) -> None:
+    """Drop derived state (identities, profiles) and rebuild it by replaying the event log."""
+    import time
+
+    timings = {}
+    with Workspace.open(workspace) as ws:
+        for name in names or [c.name for c in ws.events.consumers]:
+            started = time.perf_counter()
+            ws.events.rebuild(name)
+            timings[name] = round(time.perf_counter() - started, 2)
+    if as_json:
+        print_json(timings)
+        return
+    for name, seconds in timings.items():
+        out.print(f"Rebuilt {name} from {ws.events.last_seq:,} events in {seconds:.2f} s.")
+
+
+@app.command()
 def customer(
     customer_id: Annotated[str, typer.Argument(help="Any id: user, anonymous, e-mail, phone…")],
     workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),

@@ -127,3 +127,15 @@ def test_demo_builds_once_and_reuses_the_workspace(tmp_path: Path) -> None:
     second = json.loads(run("demo", "-w", ws, "--customers", "200", "--no-serve", "--json").stdout)
     assert not second["created"] and not second["loaded"]
     assert (second["events"], second["write_key"]) == (first["events"], first["write_key"])
+
+
+def test_rebuild_replays_the_log_into_the_same_customers(stitched: Path) -> None:
+    before = json.loads(run("customer", "alice", "--json", "-w", str(stitched)).stdout)
+    result = run("rebuild", "--json", "-w", str(stitched))
+    assert result.returncode == 0, result.stderr
+    assert set(json.loads(result.stdout)) == {"identity", "profiles"}
+    after = json.loads(run("customer", "alice", "--json", "-w", str(stitched)).stdout)
+    assert after == before
+    unknown = run("rebuild", "nope", "-w", str(stitched))
+    assert unknown.returncode == 1
+    assert "no consumer named 'nope'; the consumers are: identity, profiles" in unknown.stderr

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from journeys.clock import Clock, SystemClock
-from journeys.errors import JourneysError, StoreUnavailable
+from journeys.errors import JourneysError, NotFound, StoreUnavailable
 from journeys.store.consumers import Consumer, catch_up, rebuild, setup_consumer
 from journeys.store.duck import registered
 from journeys.store.schema import EVENTS_DDL, INCOMING_COLUMNS, conform
@@ -119,7 +119,8 @@ class EventLog:
         """Drop one consumer's derived state and rebuild it by replaying the whole log."""
         consumer = next((c for c in self.consumers if c.name == name), None)
         if consumer is None:
-            raise JourneysError(f"no consumer named {name!r}")
+            known = ", ".join(c.name for c in self.consumers) or "none"
+            raise NotFound(f"no consumer named {name!r}; the consumers are: {known}")
         self.write(lambda con: rebuild(con, consumer))
 
     def _submit(self, job: _Job) -> Any:
