@@ -30,6 +30,11 @@ sources_app = typer.Typer(help="Tracking sources and their write keys.", no_args
 identity_app = typer.Typer(help="The identity graph: merges and conflicts.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(identity_app, name="identity")
+analyse_app = typer.Typer(
+    help="Analyse behaviour: funnels, paths, discovery, conformance, retention.",
+    no_args_is_help=True,
+)
+app.add_typer(analyse_app, name="analyse")
 
 out = Console()
 err = Console(stderr=True)
@@ -368,3 +373,9 @@ def identity_unmerge(
         print_json(merge)
     else:
         out.print(f"Unmerged {merge.from_user} from {merge.into_user} (merge {merge.merge_id}).")
+
+
+# Last: the insights' commands import the shared options above from this module.
+from journeys.analytics.registry import register_commands  # noqa: E402
+
+register_commands(analyse_app)

@@ -34,6 +34,7 @@ SETTINGS: tuple[Setting, ...] = (
         "email,phone,crm_id",
         "Traits of identify calls that are external ids of a customer (comma-separated).",
     ),
+    Setting("query_timeout", "60", "Seconds an analysis may run before it is stopped."),
     Setting("demo_customers", "20000", "How many synthetic customers `journeys demo` generates."),
     Setting("demo_seed", "42", "Random seed of the demo data generator."),
 )

@@ -18,7 +18,8 @@ one readable line with a non-zero exit.
     │   └── MergeNotFound (404, merge_not_found)
     ├── Conflict (409, conflict)
     │   └── WorkspaceExists (409, workspace_exists)
-    └── StoreUnavailable (503, store_unavailable)          the event log is locked or closed
+    ├── StoreUnavailable (503, store_unavailable)          the event log is locked or closed
+    └── QueryTimeout (504, query_timeout)                  an analysis ran past its time limit
 """
 
 from __future__ import annotations
@@ -103,3 +104,8 @@ class WorkspaceExists(Conflict):
 class StoreUnavailable(JourneysError):
     status = 503
     code = "store_unavailable"
+
+
+class QueryTimeout(JourneysError):
+    status = 504
+    code = "query_timeout"

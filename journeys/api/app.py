@@ -42,7 +42,9 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
 
+    from journeys.analytics import registry
     from journeys.api import customers, tracking
+    from journeys.web import analyse as web_analyse
     from journeys.web import customers as web_customers
     from journeys.web import routes as web
 
@@ -50,6 +52,9 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(customers.router)
     app.include_router(web.router)
     app.include_router(web_customers.router)
+    app.include_router(web_analyse.router)
+    for router in registry.api_routers() + registry.web_routers():
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

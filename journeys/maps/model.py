@@ -94,11 +94,11 @@ class PropertyFilter(Strict):
             return self.op == "!="
         v = self.value
         if self.op == "=":
-            return bool(actual == v)
+            return _same(actual, v)
         if self.op == "!=":
-            return bool(actual != v)
+            return not _same(actual, v)
         if self.op == "in":
-            return actual in v
+            return any(_same(actual, item) for item in v)
         if self.op == "contains":
             return isinstance(actual, str | list) and str(v) in actual
         if self.op == "starts_with":
@@ -107,6 +107,11 @@ class PropertyFilter(Strict):
             return False
         compared = {">": actual > v, ">=": actual >= v, "<": actual < v, "<=": actual <= v}
         return bool(compared[self.op])
+
+
+def _same(a: Any, b: Any) -> bool:
+    # JSON equality: true is not 1 (as Python's True == 1 would have it).
+    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
 
 
 def _parse_value(raw: str, text: str) -> Any:

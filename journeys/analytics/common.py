@@ -1,0 +1,217 @@
+"""What every insight shares: durations, event steps, filters compiled to SQL, the runner.
+
+Analyses read ``stitched_events`` (every event with its ``customer_id``; see
+``journeys.events.identity``) on a read connection of the event log, so they never block
+ingestion. :func:`run_query` stops a query that runs past its time limit with QueryTimeout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from datetime import timedelta
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+from journeys import config
+from journeys.errors import InvalidInput, QueryTimeout
+from journeys.maps.model import Journey, Matcher, PropertyFilter
+
+EVENTS = "stitched_events"  # the relation analyses read: events plus customer_id and known
+
+_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+    "w": 604800,
+    "week": 604800,
+}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+?)s?\s*$")
+
+
+def parse_duration(text: str, *, what: str = "duration") -> timedelta:
+    """``30s``, ``15m``, ``2h``, ``7d``, ``4w`` (also ``7 days``) as a timedelta."""
+    m = _DURATION.match(text.lower())
+    if not m or m[2] not in _UNITS:
+        raise InvalidInput(
+            f"cannot read the {what} {text!r}: write a number and a unit, e.g. 30s, 15m, 2h, "
+            "7d or 4w",
+            details={"field": what, "value": text},
+        )
+    seconds = float(m[1]) * _UNITS[m[2]]
+    if seconds <= 0:
+        raise InvalidInput(f"the {what} must be positive, not {text!r}", details={"field": what})
+    return timedelta(seconds=seconds)
+
+
+class Step(BaseModel):
+    """One step of an analysis: an event with property filters, or a journey's touchpoint.
+
+    Written on the command line and in the API as text:
+    ``purchase``, ``purchase where price > 100 and currency = 'EUR'``,
+    ``touchpoint fashion/checkout`` (journey id / touchpoint id).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event: str | None = None
+    where: tuple[PropertyFilter, ...] = ()
+    touchpoint: str | None = None  # "journey_id/touchpoint_id"
+    label: str = Field(default="", description="How the step is shown; defaults to its text.")
+
+    @classmethod
+    def parse(cls, text: str) -> Step:
+        """Parse the text form; raise InvalidInput naming what is wrong."""
+        raw = text.strip()
+        if not raw:
+            raise InvalidInput("a step is empty", details={"field": "step"})
+        if raw.startswith("touchpoint "):
+            ref = raw.removeprefix("touchpoint ").strip()
+            if ref.count("/") != 1 or not all(ref.split("/")):
+                raise InvalidInput(
+                    f"step {text!r}: write a touchpoint as 'touchpoint JOURNEY/TOUCHPOINT'",
+                    details={"field": "step", "value": text},
+                )
+            return cls(touchpoint=ref, label=raw)
+        event, _, rest = raw.partition(" where ")
+        filters = []
+        for part in re.split(r"\s+and\s+", rest.strip()) if rest.strip() else []:
+            try:
+                filters.append(PropertyFilter.parse(part))
+            except ValueError as exc:
+                raise InvalidInput(
+                    f"step {text!r}: {exc}", details={"field": "step", "value": text}
+                ) from exc
+        return cls(event=event.strip(), where=tuple(filters), label=raw)
+
+    def text(self) -> str:
+        """The text form (parse(text()) gives the same step)."""
+        if self.touchpoint is not None:
+            return f"touchpoint {self.touchpoint}"
+        assert self.event is not None
+        if not self.where:
+            return self.event
+        return f"{self.event} where " + " and ".join(f.text() for f in self.where)
+
+    def sql(self, journeys: dict[str, Journey], alias: str = "e") -> str:
+        """A SQL condition on an event row that holds when the event is this step."""
+        if self.touchpoint is not None:
+            return matcher_sql(touchpoint_matcher(self.touchpoint, journeys), alias)
+        assert self.event is not None
+        parts = [f"{alias}.event = {literal(self.event)}"]
+        parts += [filter_sql(f, alias) for f in self.where]
+        return "(" + " AND ".join(parts) + ")"
+
+
+def touchpoint_matcher(ref: str, journeys: dict[str, Journey]) -> Matcher:
+    """The matcher of ``journey_id/touchpoint_id``; InvalidInput when it does not exist."""
+    journey_id, _, touchpoint_id = ref.partition("/")
+    journey = journeys.get(journey_id)
+    if journey is None:
+        known = ", ".join(sorted(journeys)) or "none"
+        raise InvalidInput(
+            f"no journey {journey_id!r} (the journeys are: {known})",
+            details={"field": "step", "value": ref},
+        )
+    for _, tp in journey.touchpoints():
+        if tp.id == touchpoint_id:
+            if tp.match is None:
+                raise InvalidInput(
+                    f"touchpoint {ref!r} has no event matcher, so no event can be counted as it",
+                    details={"field": "step", "value": ref},
+                )
+            return tp.match
+    raise InvalidInput(
+        f"journey {journey_id!r} has no touchpoint {touchpoint_id!r}",
+        details={"field": "step", "value": ref},
+    )
+
+
+def matcher_sql(m: Matcher, alias: str = "e") -> str:
+    """SQL that holds exactly when ``Matcher.matches`` would for the event row."""
+    parts = [f"{alias}.event = {literal(m.event)}"]
+    if m.type is not None:
+        parts.append(f"{alias}.type = {literal(m.type)}")
+    if m.channel is not None:
+        parts.append(f"{alias}.channel = {literal(m.channel)}")
+    parts += [filter_sql(f, alias) for f in m.where]
+    return "(" + " AND ".join(parts) + ")"
+
+
+def filter_sql(f: PropertyFilter, alias: str = "e") -> str:
+    """SQL that holds exactly when ``PropertyFilter.matches`` would for the event row."""
+    head, *rest = f.property.split(".")
+    column, path = ("context", rest) if head == "context" else ("properties", [head, *rest])
+    if not path:  # the whole context object
+        value = f"{alias}.{column}"
+    else:
+        keys = "".join("." + json.dumps(p) for p in path)
+        value = f"json_extract({alias}.{column}, {literal('$' + keys)})"
+    kind = f"json_type({value})"
+    number = f"CASE WHEN {kind} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN CAST({value} AS DOUBLE) END"
+    text = f"CASE WHEN {kind} = 'VARCHAR' THEN {value} ->> '$' END"
+    v = f.value
+    if f.op == "exists":
+        return f"coalesce({kind} NOT IN ('NULL'), false)"
+    if f.op in ("=", "!="):
+        same = f"coalesce(CAST({value} AS JSON) = CAST({literal(json.dumps(v))} AS JSON), false)"
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            same = f"coalesce({number} = {float(v)!r}, false)"
+        return same if f.op == "=" else f"NOT {same}"
+    if f.op == "in":
+        items = ", ".join(f"CAST({literal(json.dumps(x))} AS JSON)" for x in v)
+        return f"coalesce(list_contains([{items}], CAST({value} AS JSON)), false)"
+    if f.op == "contains":
+        array = f"json_contains({value}, {literal(json.dumps(str(v)))})"
+        return (
+            f"coalesce(contains({text}, {literal(str(v))}), "
+            f"CASE WHEN {kind} = 'ARRAY' THEN {array} END, false)"
+        )
+    if f.op == "starts_with":
+        return f"coalesce(starts_with({text}, {literal(str(v))}), false)"
+    return f"coalesce({number} {f.op} {float(v)!r}, false)"
+
+
+def literal(text: str) -> str:
+    """A quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def time_limit() -> float:
+    """Seconds a query may run (setting ``query_timeout``)."""
+    return float(config.get("query_timeout"))
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: list[Any] | dict[str, Any] | None = None,
+    *,
+    timeout: float | None = None,
+    what: str = "the query",
+) -> pa.Table:
+    """Run a query on a read connection and return Arrow; QueryTimeout past the time limit."""
+    limit = time_limit() if timeout is None else timeout
+    timer = threading.Timer(limit, con.interrupt)
+    timer.start()
+    try:
+        return con.execute(sql, params or []).to_arrow_table()
+    except duckdb.InterruptException as exc:
+        raise QueryTimeout(
+            f"{what} ran longer than {limit:g} s and was stopped; narrow it (dates, steps, a "
+            "segment) or raise the setting query_timeout",
+            details={"timeout_seconds": limit},
+        ) from exc
+    finally:
+        timer.cancel()
