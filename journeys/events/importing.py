@@ -17,9 +17,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import duckdb
 from pydantic import BaseModel, ConfigDict
@@ -27,8 +30,14 @@ from pydantic import BaseModel, ConfigDict
 from journeys.errors import ImportFailed
 from journeys.events.importers import READERS, ColumnMapping, ReadContext, RejectWriter
 from journeys.events.importers.base import Chunk, failure
+from journeys.events.importers.mapped import connect, write_rejects
 from journeys.events.importers.rejects import default_reject_path
+from journeys.events.importers.segment import parquet_segment
+from journeys.events.importers.tabular import describe_parquet
 from journeys.store.eventlog import EventLog
+from journeys.store.segments import SegmentResult
+
+T = TypeVar("T")
 
 Format = Literal["csv", "jsonl", "parquet", "xes"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl", "parquet", "xes")
@@ -96,6 +105,8 @@ def import_file(
         raise ValueError("chunk_rows must be positive")
     writer = RejectWriter(rejects or default_reject_path(path))
     ctx = ReadContext(path, mapping, chunk_rows, received_at, writer)
+    if fmt == "parquet":
+        return _import_segment(log, ctx, fmt, source, progress, writer, started)
     read = stored = duplicates = 0
     try:
         for chunk in _prefetch(_guarded(READERS[fmt](ctx), path)):
@@ -119,6 +130,71 @@ def import_file(
         reject_file=writer.close(),
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def _import_segment(
+    log: EventLog,
+    ctx: ReadContext,
+    fmt: Format,
+    source: str,
+    progress: Progress | None,
+    writer: RejectWriter,
+    started: float,
+) -> ImportSummary:
+    """Import a Parquet file as one segment of the log (see ``importers/segment.py``)."""
+    try:
+        table_source, mapping, total = describe_parquet(ctx)
+        spec, segment = parquet_segment(ctx, table_source, mapping, source)
+        result = _guarded_call(
+            ctx.path, lambda: _watched(log, lambda: log.import_segment(spec), total, progress)
+        )
+        rejects = result.rejects
+        if result.earlier is not None and result.refused:
+            with closing(connect()) as con:  # the same file again: the same reject file
+                rejects = _guarded_call(ctx.path, lambda: segment.refused_rows(con))
+        if rejects is not None:
+            write_rejects(rejects, ctx)
+    except BaseException:
+        writer.discard()
+        raise
+    if progress is not None:
+        progress(result.read, max(total, result.read))
+    return ImportSummary(
+        file=ctx.path,
+        format=fmt,
+        read=result.read,
+        stored=result.stored,
+        duplicates=result.duplicates,
+        refused=writer.count,
+        reject_file=writer.close(),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _watched(
+    log: EventLog, job: Callable[[], SegmentResult], total: int, progress: Progress | None
+) -> SegmentResult:
+    """Run the job in a thread; meanwhile report the writer's progress through the file."""
+    if progress is None:
+        return job()
+    with ThreadPoolExecutor(1, thread_name_prefix="import-segment") as pool:
+        future = pool.submit(job)
+        progress(0, total)
+        while True:
+            try:
+                return future.result(timeout=0.2)
+            except FutureTimeout:
+                done = log.write_progress()
+                if done is not None:
+                    progress(int(total * min(done, 99.0) / 100), total)
+
+
+def _guarded_call(path: Path, fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except duckdb.Error as exc:
+        message = str(exc).strip().splitlines()[0]
+        raise failure(path, f"cannot be read: {message}") from exc
 
 
 def _format(path: Path, given: str | None) -> Format:

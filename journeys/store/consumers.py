@@ -13,6 +13,8 @@ from typing import Protocol
 
 import duckdb
 
+from journeys.store.segments import last_seq
+
 
 class Consumer(Protocol):
     name: str
@@ -74,5 +76,4 @@ def rebuild(con: duckdb.DuckDBPyConnection, consumer: Consumer) -> None:
     consumer.drop(con)
     consumer.create(con)
     con.execute("UPDATE consumer_cursors SET position = 0 WHERE name = ?", [consumer.name])
-    row = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
-    catch_up(con, consumer, int(row[0]) if row else 0)
+    catch_up(con, consumer, last_seq(con))

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from journeys.clock import Clock, SystemClock
 from journeys.errors import JourneysError, NotFound, StoreUnavailable
+from journeys.store import segments
 from journeys.store.consumers import Consumer, catch_up, rebuild, setup_consumer
 from journeys.store.duck import registered
 from journeys.store.schema import EVENTS_DDL, INCOMING_COLUMNS, conform
@@ -80,11 +81,13 @@ class EventLog:
                 f"cannot open the event log {self.path}: {exc}. Another Journeys process "
                 "(e.g. `journeys serve`) may hold it; use its HTTP API or stop it first."
             ) from exc
+        segments.migrate(self._db)
         self._db.execute(EVENTS_DDL)
+        segments.refresh_view(self._db)
         for consumer in self.consumers:
             setup_consumer(self._db, consumer)
-        row = self._db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
-        self._last_seq: int = row[0] if row else 0
+        self._last_seq: int = segments.last_seq(self._db)
+        self._writer_con: duckdb.DuckDBPyConnection | None = None
         self._jobs: queue.Queue[Any] = queue.Queue()
         self.consumer_errors: dict[str, Exception] = {}
         self._consumers_ran = 0.0
@@ -103,10 +106,33 @@ class EventLog:
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn`` on the writer's connection, in the writer thread, and return its result.
 
-        For derived tables and inputs of consumers: events enter only through :meth:`append`,
-        which alone hands out sequence numbers.
+        For derived tables and inputs of consumers: events enter only through :meth:`append`
+        and :meth:`import_segment`, which alone hand out sequence numbers.
         """
         return self._submit(_Job(None, "", Future(), fn))  # type: ignore[no-any-return]
+
+    def import_segment(self, spec: segments.SegmentImport) -> segments.SegmentResult:
+        """Store a bulk-imported file as a segment (see ``segments.py``); returns once committed.
+
+        A file whose digest was imported before is not stored again.
+        """
+        result: segments.SegmentResult = self.write(lambda con: self._add_segment(con, spec))
+        return result
+
+    def _add_segment(
+        self, con: duckdb.DuckDBPyConnection, spec: segments.SegmentImport
+    ) -> segments.SegmentResult:
+        result = segments.add(con, spec, self._last_seq)
+        self._last_seq = max(self._last_seq, result.last_seq)
+        return result
+
+    def write_progress(self) -> float | None:
+        """How far the writer's running statement is, in percent; None when none runs."""
+        con = self._writer_con
+        if con is None:
+            return None
+        done = con.query_progress()
+        return done if done >= 0 else None
 
     def sync(self) -> None:
         """Block until every consumer has caught up with everything committed so far."""
@@ -168,9 +194,15 @@ class EventLog:
     # -- the writer thread ----------------------------------------------------------------
     def _run(self) -> None:
         con = self._db.cursor()
+        # Naive timestamps are UTC; progress is tracked (not printed) for write_progress().
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+        self._writer_con = con
         while True:
             first = self._jobs.get()
             if first is _STOP:
+                self._writer_con = None
                 con.close()
                 return
             batch = [first]
@@ -283,7 +315,7 @@ def _insert(
     hi = max(b["max"] for b in bounds) + DEDUP_MARGIN
     cols = ", ".join(INCOMING_COLUMNS)
     with registered(con, "incoming", table):
-        sql = f"INSERT INTO events (seq, source, received_at, {cols}) "
+        sql = f"INSERT INTO event_rows (seq, source, received_at, {cols}) "
         sql += f"SELECT ? + row_number() OVER (ORDER BY _ord), ?, ?, {cols} "
         sql += f"FROM {_first_copies(con, tables)} i"
         args: list[Any] = [seq, source, received]

@@ -27,8 +27,29 @@ INCOMING_SCHEMA = pa.schema(
 )
 INCOMING_COLUMNS: tuple[str, ...] = tuple(INCOMING_SCHEMA.names)
 
+# The columns of the ``events`` relation, in order. ``events`` is a view: the rows appended one
+# by one (``event_rows``) and every bulk-imported segment (``segments.py``).
+EVENT_COLUMNS: tuple[str, ...] = (
+    "seq",
+    "message_id",
+    "source",
+    "type",
+    "event",
+    "anonymous_id",
+    "user_id",
+    "channel",
+    "timestamp",
+    "original_timestamp",
+    "received_at",
+    "properties",
+    "context",
+    "traits",
+    "previous_id",
+    "group_id",
+)
+
 EVENTS_DDL = """
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE IF NOT EXISTS event_rows (
     seq                BIGINT    NOT NULL,
     message_id         VARCHAR   NOT NULL,
     source             VARCHAR   NOT NULL,
@@ -45,6 +66,19 @@ CREATE TABLE IF NOT EXISTS events (
     traits             JSON,
     previous_id        VARCHAR,
     group_id           VARCHAR
+);
+CREATE TABLE IF NOT EXISTS event_segments (
+    id          INTEGER   PRIMARY KEY,
+    source      VARCHAR   NOT NULL,
+    file        VARCHAR   NOT NULL,
+    digest      VARCHAR   NOT NULL UNIQUE,
+    first_seq   BIGINT    NOT NULL,
+    last_seq    BIGINT    NOT NULL,
+    read        BIGINT    NOT NULL,
+    stored      BIGINT    NOT NULL,
+    refused     BIGINT    NOT NULL,
+    received_at TIMESTAMP NOT NULL,
+    projection  VARCHAR   NOT NULL
 );
 CREATE TABLE IF NOT EXISTS consumer_cursors (
     name     VARCHAR PRIMARY KEY,

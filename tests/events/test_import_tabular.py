@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from journeys.errors import ImportFailed
-from journeys.events.importers import READERS, ColumnMapping, ReadContext, RejectWriter, tabular
+from journeys.events.importers import ColumnMapping, tabular
 from journeys.events.importing import ImportSummary, import_file
 from journeys.store.eventlog import EventLog
 
@@ -245,13 +245,12 @@ def test_parquet_typed_columns(log: EventLog, tmp_path: Path) -> None:
     assert row == ("1001", "view", datetime(2024, 1, 1, 0, 0, 1), '{"price":1.0,"tags":["a","b"]}')
 
 
-def test_chunks_keep_the_files_row_order(tmp_path: Path) -> None:
-    # The order breaks ties between equal timestamps, so chunks must not reshuffle rows (a
-    # hash join in the mapping SQL once did, on multi-row-group files).
-    path = clicks_parquet(tmp_path / "clicks.parquet")
-    ctx = ReadContext(path, None, 256, NOW, RejectWriter(tmp_path / "r.jsonl"))
-    users = [u for chunk in READERS["parquet"](ctx) for u in chunk.table["user_id"].to_pylist()]
-    assert users == [str(1000 + i % 37) for i in range(1000)]
+def test_seq_keeps_the_files_row_order(log: EventLog, tmp_path: Path) -> None:
+    # The order breaks ties between equal timestamps, so seq must follow the file's rows across
+    # row groups (a hash join in the mapping SQL once reshuffled them).
+    run(log, clicks_parquet(tmp_path / "clicks.parquet"))
+    users = log.reader().execute("SELECT user_id FROM events ORDER BY seq").fetchall()
+    assert [u for (u,) in users] == [str(1000 + i % 37) for i in range(1000)]
 
 
 def test_parquet_imported_twice_is_stored_once(log: EventLog, tmp_path: Path) -> None:

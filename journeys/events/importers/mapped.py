@@ -111,6 +111,14 @@ def _reject(batch: pa.RecordBatch, ctx: ReadContext, first_row: int, unit: str) 
         )
 
 
+def write_rejects(rejects: pa.Table, ctx: ReadContext) -> None:
+    """Write refused rows (``_pos``, ``_code``, ``_reason``, ``_raw``) of a table source."""
+    for row in rejects.to_pylist():
+        ctx.rejects.add(
+            code=row["_code"], reason=row["_reason"], raw=_decode(row["_raw"]), row=row["_pos"]
+        )
+
+
 def _decode(raw: str | None) -> Any:
     if raw is None:
         return None

@@ -33,22 +33,25 @@ _BOOL = r"(?i)true|false"
 _CASTS = (("BIGINT", _INT), ("DOUBLE", _FLOAT), ("BOOLEAN", _BOOL))
 
 
-def read_parquet(ctx: ReadContext) -> Iterator[Chunk]:
-    """Events from a Parquet file."""
+def describe_parquet(ctx: ReadContext) -> tuple[TableSource, ColumnMapping, int]:
+    """A Parquet file as a mapped source, and its number of rows (from its metadata)."""
     con = mapped.connect()
     try:
         relation = f"read_parquet({literal(str(ctx.path))}, file_row_number=true)"
         try:
             described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+            rows = con.execute(
+                f"SELECT sum(row_group_num_rows) FROM (SELECT DISTINCT row_group_id, "
+                f"row_group_num_rows FROM parquet_metadata({literal(str(ctx.path))}))"
+            ).fetchone()
         except duckdb.Error as exc:
             raise failure(ctx.path, f"not a readable Parquet file ({_first_line(exc)})") from exc
-        types = {name: kind for name, kind, *_ in described if name != "file_row_number"}
-        m = _resolve(ctx, types)
-        source = TableSource(relation, types, position="file_row_number + 1")
-        total, candidates = mapped.find_candidates(con, source, m)
-        yield from mapped.run(con, source, m, ctx, total, candidates)
     finally:
         con.close()
+    types = {name: kind for name, kind, *_ in described if name != "file_row_number"}
+    m = _resolve(ctx, types)
+    source = TableSource(relation, types, position="file_row_number + 1")
+    return source, m, int(rows[0] or 0) if rows else 0
 
 
 def read_csv(ctx: ReadContext) -> Iterator[Chunk]:
