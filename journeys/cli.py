@@ -377,5 +377,7 @@ def identity_unmerge(
 
 # Last: the insights' commands import the shared options above from this module.
 from journeys.analytics.registry import register_commands  # noqa: E402
+from journeys.analytics.segments import cli as segments_cli  # noqa: E402
 
 register_commands(analyse_app)
+app.add_typer(segments_cli.app, name="segments")

@@ -1,0 +1,32 @@
+"""Segments: saved filters over traits and behaviour (``query.py`` has the language).
+
+from journeys.analytics.segments import SegmentDefinition, parse_condition, save, evaluate
+save(ws.operational, SegmentDefinition(name="big-spenders",
+     conditions=[parse_condition("did purchase where total > 100 at least 2 times in 90d")]))
+evaluate(ws, get(ws.operational, "big-spenders")).size
+"""
+
+from __future__ import annotations
+
+from journeys.analytics.segments.query import (
+    BehaviourCondition,
+    SegmentDefinition,
+    TraitCondition,
+    parse_condition,
+)
+from journeys.analytics.segments.runner import SegmentMembers, evaluate, segment_filter
+from journeys.analytics.segments.store import all_segments, delete, get, save
+
+__all__ = [
+    "BehaviourCondition",
+    "SegmentDefinition",
+    "SegmentMembers",
+    "TraitCondition",
+    "all_segments",
+    "delete",
+    "evaluate",
+    "get",
+    "parse_condition",
+    "save",
+    "segment_filter",
+]
