@@ -58,6 +58,13 @@ INSIGHTS: tuple[Insight, ...] = (
         "Cohorts by first event and how many return; customers gone quiet.",
     ),
     Insight(
+        "overlay",
+        "Pain points",
+        "/analyse/painpoints",
+        "Touchpoints ranked by drop-off and time, with the customers behind them; the measured "
+        "journey map is on each journey's page.",
+    ),
+    Insight(
         "segments",
         "Segments",
         "/analyse/segments",

@@ -1,0 +1,237 @@
+"""Measure a journey against the event log: the map overlay, pain points, dropped customers."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from contextlib import closing
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from journeys.analytics.common import run_query
+from journeys.analytics.overlay import builder, rules
+from journeys.analytics.overlay.format import duration
+from journeys.analytics.overlay.query import OverlayQuery
+from journeys.analytics.overlay.result import (
+    DroppedCustomers,
+    MeasuredMap,
+    PainPoint,
+    PainPoints,
+    Signal,
+    StageMeasure,
+    TouchpointMeasure,
+    UnmappedEvent,
+)
+from journeys.analytics.segments import segment_filter
+from journeys.analytics.touchpoints import MappedTouchpoint
+from journeys.maps.model import Journey
+from journeys.workspace import Workspace
+
+# How a pain score weighs drop-off against time spent (time alone is often just reading).
+DROP_WEIGHT, TIME_WEIGHT = 0.6, 0.4
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    journey: Journey
+    touchpoints: list[MappedTouchpoint]
+    relation: str
+    last_stage: int
+
+
+def measured_map(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
+    """The journey's stages and touchpoints with customers reached, conversion, drop-off,
+    median times, the worst touchpoints, and the behaviour no touchpoint matches.
+
+    The result is kept until an event arrives or a journey file changes (not with a segment,
+    whose definition may change): every journey page asks for it.
+    """
+    key = _cache_key(workspace, query)
+    if key is not None and key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key].model_copy(deep=True)
+    result = _measure(workspace, query)
+    if key is not None:
+        _CACHE[key] = result.model_copy(deep=True)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
+
+
+CACHE_SIZE = 32
+_CACHE: OrderedDict[tuple[object, ...], MeasuredMap] = OrderedDict()
+
+
+def _cache_key(workspace: Workspace, query: OverlayQuery) -> tuple[object, ...] | None:
+    if query.segment is not None:
+        return None
+    files = tuple(
+        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in workspace.journey_files()
+    )
+    return (str(workspace.root), workspace.events.last_seq, files, query.model_dump_json())
+
+
+def _measure(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
+    with closing(workspace.events.fresh_reader()) as con:
+        p = _prepare(workspace, con, query)
+        totals = _rows(con, builder.totals_sql(p.last_stage))[0]
+        by_index = {r["i"]: r for r in _rows(con, builder.touchpoints_sql(p.last_stage))}
+        by_stage = {r["st"]: r for r in _rows(con, builder.stages_sql())}
+        unmapped = _rows(con, builder.unmapped_sql(p.touchpoints, p.relation, query.unmapped))
+    touchpoints = [_touchpoint(p.journey, tp, by_index.get(tp.index)) for tp in p.touchpoints]
+    for tp in _ranked(touchpoints, totals["customers"], query.min_reach)[: query.worst]:
+        tp.worst = True
+    return MeasuredMap(
+        journey=p.journey.id,
+        name=p.journey.name,
+        customers=totals["customers"],
+        completed=totals["completed"],
+        mapped_events=int(totals["events"]),
+        unmapped_events=int(unmapped[0]["total"]) if unmapped else 0,
+        stages=_stages(p, by_stage),
+        touchpoints=touchpoints,
+        unmapped=[
+            UnmappedEvent(event=r["event"], events=r["events"], customers=r["customers"])
+            for r in unmapped[: query.unmapped]
+        ],
+        unmatched_touchpoints=[tp.id for _, tp in p.journey.touchpoints() if tp.match is None],
+    )
+
+
+def pain_points(workspace: Workspace, query: OverlayQuery, top: int = 10) -> PainPoints:
+    """The journey's touchpoints ranked by drop-off and time, each with its evidence."""
+    measured = measured_map(workspace, query.model_copy(update={"unmapped": 0}))
+    ranked = _ranked(measured.touchpoints, measured.customers, query.min_reach)
+    worst_rate = max((t.drop_off_rate or 0.0 for t in ranked), default=0.0) or 1.0
+    worst_time = max((t.median_seconds_to_next or 0.0 for t in ranked), default=0.0) or 1.0
+    points = []
+    for rank, tp in enumerate(ranked[:top], start=1):
+        rate, seconds = tp.drop_off_rate or 0.0, tp.median_seconds_to_next or 0.0
+        signals = [
+            Signal(
+                kind="drop_off",
+                value=rate,
+                text=f"{tp.dropped:,} of {tp.reached:,} customers ({rate:.0%}) ended their "
+                "journey here before its last stage",
+            ),
+            Signal(
+                kind="time",
+                value=seconds,
+                text=f"median {duration(seconds)} until their next touchpoint",
+            ),
+        ]
+        points.append(
+            PainPoint(
+                rank=rank,
+                touchpoint=tp.touchpoint,
+                name=tp.name,
+                stage=tp.stage,
+                channel=tp.channel,
+                score=round(_score(tp, worst_rate, worst_time), 4),
+                reached=tp.reached,
+                dropped=tp.dropped,
+                signals=signals,
+                customers_url=f"/analyse/painpoints/{measured.journey}/{tp.touchpoint}",
+            )
+        )
+    return PainPoints(
+        journey=measured.journey,
+        name=measured.name,
+        customers=measured.customers,
+        pain_points=points,
+    )
+
+
+def dropped_customers(
+    workspace: Workspace, query: OverlayQuery, touchpoint: str, limit: int = 50, offset: int = 0
+) -> DroppedCustomers:
+    """The customers whose journey ended at a touchpoint before the last stage (sorted)."""
+    with closing(workspace.events.fresh_reader()) as con:
+        p = _prepare(workspace, con, query)
+        tp = rules.touchpoint_of(p.touchpoints, touchpoint)
+        row = _rows(con, builder.dropped_sql(tp.index, p.last_stage, limit, offset))[0]
+    return DroppedCustomers(
+        journey=p.journey.id,
+        touchpoint=tp.touchpoint,
+        total=row["total"],
+        customers=list(row["customers"]),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def _prepare(workspace: Workspace, con: duckdb.DuckDBPyConnection, q: OverlayQuery) -> _Prepared:
+    rules.check_dates(q)
+    journey = workspace.journey(q.journey)
+    touchpoints = rules.measured_touchpoints(journey)
+    relation = builder.events_relation(
+        q.from_date, q.to_date, segment_filter(workspace, con, q.segment)
+    )
+    run_query(con, builder.mapped_sql(touchpoints, relation), what="the journey's events")
+    last_stage = max(tp.stage_index for tp in touchpoints)
+    return _Prepared(journey, touchpoints, relation, last_stage)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = run_query(con, sql, what="the measured map").to_pylist()
+    return rows
+
+
+def _touchpoint(
+    journey: Journey, tp: MappedTouchpoint, row: dict[str, Any] | None
+) -> TouchpointMeasure:
+    designed = next(t for _, t in journey.touchpoints() if t.id == tp.touchpoint)
+    reached = row["reached"] if row else 0
+    dropped = row["dropped"] if row else 0
+    return TouchpointMeasure(
+        touchpoint=tp.touchpoint,
+        name=tp.name,
+        stage=tp.stage,
+        channel=tp.channel,
+        designed_emotion=designed.emotion,
+        reached=reached,
+        events=row["events"] if row else 0,
+        dropped=dropped,
+        drop_off_rate=round(dropped / reached, 4) if reached else None,
+        median_seconds_to_next=row["median_seconds"] if row else None,
+    )
+
+
+def _stages(p: _Prepared, by_stage: dict[int, dict[str, Any]]) -> list[StageMeasure]:
+    measured = sorted({tp.stage_index for tp in p.touchpoints})
+    stages = []
+    for index in measured:
+        stage = p.journey.stages[index]
+        row = by_stage.get(index, {"reached": 0, "continued": 0, "median_seconds": None})
+        last = index == p.last_stage
+        reached, continued = row["reached"], 0 if last else row["continued"]
+        stages.append(
+            StageMeasure(
+                stage=stage.id,
+                name=stage.name,
+                reached=reached,
+                continued=continued,
+                conversion=None if last or not reached else round(continued / reached, 4),
+                dropped=0 if last else reached - continued,
+                median_seconds_to_next_stage=None if last else row["median_seconds"],
+            )
+        )
+    return stages
+
+
+def _ranked(
+    touchpoints: list[TouchpointMeasure], customers: int, min_reach: int
+) -> list[TouchpointMeasure]:
+    """Touchpoints reached by enough customers to judge, worst first."""
+    floor = max(min_reach, customers // 100)
+    judged = [t for t in touchpoints if t.reached >= floor]
+    worst_rate = max((t.drop_off_rate or 0.0 for t in judged), default=0.0) or 1.0
+    worst_time = max((t.median_seconds_to_next or 0.0 for t in judged), default=0.0) or 1.0
+    return sorted(judged, key=lambda t: (-_score(t, worst_rate, worst_time), t.touchpoint))
+
+
+def _score(tp: TouchpointMeasure, worst_rate: float, worst_time: float) -> float:
+    rate = (tp.drop_off_rate or 0.0) / worst_rate
+    time = (tp.median_seconds_to_next or 0.0) / worst_time
+    return DROP_WEIGHT * rate + TIME_WEIGHT * time
