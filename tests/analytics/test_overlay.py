@@ -21,7 +21,6 @@ from journeys.analytics.segments import SegmentDefinition, parse_condition, save
 from journeys.errors import InvalidInput, JourneyNotFound, NotFound
 from journeys.workspace import Workspace
 
-from conftest import running_server
 from scenarios import T0, D, H, M, journeys_for
 
 JOURNEYS = str(Path(sys.executable).parent / "journeys")
@@ -198,19 +197,19 @@ def test_the_cli_prints_the_map_pain_points_and_dropped_customers(shop: Workspac
     assert bad.returncode == 1 and "error (journey_not_found)" in bad.stderr
 
 
-def test_the_http_api(shop: Workspace) -> None:
-    with running_server(shop) as url:
-        m = requests.get(f"{url}/api/analytics/overlay", params={"journey": "shop"}, timeout=30)
-        assert m.status_code == 200 and m.json()["completed"] == 2
-        params = {"journey": "shop", "min_reach": 1}
-        p = requests.get(f"{url}/api/analytics/painpoints", params=params, timeout=30)
-        assert p.json()["pain_points"][0]["touchpoint"] == "product"
-        d = requests.get(f"{url}/api/analytics/painpoints/shop/product/customers", timeout=30)
-        assert d.json()["customers"] == ["bob"]
-        bad = requests.get(
-            f"{url}/api/analytics/overlay", params={"journey": "shop", "from": "soon"}, timeout=30
-        )
-        assert bad.status_code == 422
-        missing = requests.get(f"{url}/api/analytics/overlay", params={"journey": "x"}, timeout=30)
-        assert missing.status_code == 404
-        assert missing.json()["error"]["code"] == "journey_not_found"
+def test_the_http_api(shop: Workspace, server: str) -> None:
+    url = server
+    m = requests.get(f"{url}/api/analytics/overlay", params={"journey": "shop"}, timeout=30)
+    assert m.status_code == 200 and m.json()["completed"] == 2
+    params = {"journey": "shop", "min_reach": 1}
+    p = requests.get(f"{url}/api/analytics/painpoints", params=params, timeout=30)
+    assert p.json()["pain_points"][0]["touchpoint"] == "product"
+    d = requests.get(f"{url}/api/analytics/painpoints/shop/product/customers", timeout=30)
+    assert d.json()["customers"] == ["bob"]
+    bad = requests.get(
+        f"{url}/api/analytics/overlay", params={"journey": "shop", "from": "soon"}, timeout=30
+    )
+    assert bad.status_code == 422
+    missing = requests.get(f"{url}/api/analytics/overlay", params={"journey": "x"}, timeout=30)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "journey_not_found"

@@ -24,7 +24,6 @@ from journeys.analytics.segments import (
 from journeys.errors import InvalidInput, NotFound
 from journeys.workspace import Workspace
 
-from conftest import running_server
 from factories import identify, send
 from scenarios import T0, D, H, journeys_for
 
@@ -177,15 +176,15 @@ def test_the_cli_saves_lists_shows_and_deletes(shop: Workspace) -> None:
     assert gone.returncode == 1 and "no segment named 'buyers'" in gone.stderr
 
 
-def test_the_api_puts_gets_and_deletes(shop: Workspace) -> None:
-    with running_server(shop) as url:
-        body = {"where": ["did purchase where total > 100"], "description": "big"}
-        put = requests.put(f"{url}/api/segments/big", json=body, timeout=10)
-        assert put.status_code == 200 and put.json()["size"] == 2
-        got = requests.get(f"{url}/api/segments/big", params={"limit": 1}, timeout=10).json()
-        assert (got["size"], got["customers"], got["segment"]["description"]) == (2, ["ann"], "big")
-        bad = requests.put(f"{url}/api/segments/big", json={"where": ["did x in 3y"]}, timeout=10)
-        assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "window"
-        assert requests.delete(f"{url}/api/segments/big", timeout=10).status_code == 204
-        missing = requests.get(f"{url}/api/segments/big", timeout=10)
-        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+def test_the_api_puts_gets_and_deletes(shop: Workspace, server: str) -> None:
+    url = server
+    body = {"where": ["did purchase where total > 100"], "description": "big"}
+    put = requests.put(f"{url}/api/segments/big", json=body, timeout=10)
+    assert put.status_code == 200 and put.json()["size"] == 2
+    got = requests.get(f"{url}/api/segments/big", params={"limit": 1}, timeout=10).json()
+    assert (got["size"], got["customers"], got["segment"]["description"]) == (2, ["ann"], "big")
+    bad = requests.put(f"{url}/api/segments/big", json={"where": ["did x in 3y"]}, timeout=10)
+    assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "window"
+    assert requests.delete(f"{url}/api/segments/big", timeout=10).status_code == 204
+    missing = requests.get(f"{url}/api/segments/big", timeout=10)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

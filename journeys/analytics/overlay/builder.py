@@ -2,8 +2,8 @@
 
 Every statement reads the temp table ``overlay_x`` (:func:`mapped_sql`): the journey's
 touchpoint events per stitched customer ``c`` with time ``t``, seq ``s``, touchpoint index
-``i``, stage index ``st``, the time of the customer's next touchpoint ``next_t`` and whether
-it is their ``last`` one.
+``i``, stage index ``st``, the time of the customer's next touchpoint ``next_t`` (NULL on their
+last), their furthest stage, and per stage when they are next beyond it (``after_k``).
 """
 
 from __future__ import annotations
@@ -32,51 +32,61 @@ def events_relation(from_date: date | None, to_date: date | None, segment_sql: s
 
 
 def mapped_sql(touchpoints: list[MappedTouchpoint], relation: str) -> str:
-    """CREATE the temp table of touchpoint events (see the module docstring)."""
+    """CREATE the temp table of touchpoint events (see the module docstring).
+
+    One sort per customer serves every window: ``next_t`` (the next touchpoint), ``furthest``
+    (the customer's furthest stage) and, per stage k, ``after_k``: the first time at or after
+    this event that the customer is in a stage beyond k.
+    """
     stages = lookup_sql([tp.stage_index for tp in touchpoints], "i")
+    later = ",\n       ".join(
+        f"min(CASE WHEN st > {k} THEN t END) OVER rest AS after_{k}"
+        for k in sorted({tp.stage_index for tp in touchpoints})
+    )
     return f"""
 CREATE OR REPLACE TEMP TABLE {X} AS
-SELECT c, t, s, i, {stages} AS st,
-       lead(t) OVER (PARTITION BY c ORDER BY t, s) AS next_t,
-       row_number() OVER (PARTITION BY c ORDER BY t DESC, s DESC) = 1 AS last
-FROM ({mapped_events_sql(touchpoints, relation)})
+SELECT c, t, s, i, st,
+       lead(t) OVER ordered AS next_t,
+       max(st) OVER (PARTITION BY c) AS furthest,
+       {later}
+FROM (SELECT *, {stages} AS st FROM ({mapped_events_sql(touchpoints, relation)}))
+WINDOW ordered AS (PARTITION BY c ORDER BY t, s),
+       rest AS (PARTITION BY c ORDER BY t, s ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
 """
 
 
 def totals_sql(last_stage: int) -> str:
     """Customers, how many reached the last stage, and touchpoint events."""
     return f"""
-SELECT count(*) AS customers, count(*) FILTER (furthest = {last_stage}) AS completed,
-       coalesce(sum(n), 0) AS events
-FROM (SELECT c, max(st) AS furthest, count(*) AS n FROM {X} GROUP BY c)
+SELECT count(DISTINCT c) AS customers,
+       count(DISTINCT c) FILTER (furthest = {last_stage}) AS completed,
+       count(*) AS events
+FROM {X}
 """
 
 
 def touchpoints_sql(last_stage: int) -> str:
     """Per touchpoint index: reached, events, dropped, median seconds to the next touchpoint."""
     return f"""
-WITH furthest AS (SELECT c, max(st) AS furthest FROM {X} GROUP BY c)
 SELECT i, count(DISTINCT c) AS reached, count(*) AS events,
-       count(*) FILTER (last AND furthest < {last_stage}) AS dropped,
+       count(*) FILTER (next_t IS NULL AND furthest < {last_stage}) AS dropped,
        median(epoch(next_t) - epoch(t)) AS median_seconds
-FROM {X} JOIN furthest USING (c)
+FROM {X}
 GROUP BY i
 """
 
 
-def stages_sql() -> str:
+def stages_sql(stage_indexes: list[int]) -> str:
     """Per stage index: reached, continued to a later stage, median seconds until then."""
+    after = " ".join(f"WHEN {k} THEN after_{k}" for k in stage_indexes)
     return f"""
-WITH f AS (SELECT c, st, min(t) AS first_t FROM {X} GROUP BY c, st),
-nxt AS (
-    SELECT f.c, f.st, min(x.t) AS next_t
-    FROM f JOIN {X} x ON x.c = f.c AND x.st > f.st AND x.t >= f.first_t
-    GROUP BY f.c, f.st
+SELECT st, count(*) AS reached, count(next_stage) AS continued,
+       median(epoch(next_stage) - epoch(first_t)) AS median_seconds
+FROM (
+    SELECT c, st, min(t) AS first_t, arg_min(CASE st {after} END, (t, s)) AS next_stage
+    FROM {X} GROUP BY c, st
 )
-SELECT f.st, count(*) AS reached, count(nxt.next_t) AS continued,
-       median(epoch(nxt.next_t) - epoch(f.first_t)) AS median_seconds
-FROM f LEFT JOIN nxt USING (c, st)
-GROUP BY f.st
+GROUP BY st
 """
 
 
@@ -98,9 +108,7 @@ FROM other GROUP BY event ORDER BY events DESC, event LIMIT {max(top, 1)}
 def dropped_sql(index: int, last_stage: int, limit: int, offset: int) -> str:
     """The customers whose last touchpoint is ``index`` and who never reached the last stage."""
     return f"""
-WITH furthest AS (SELECT c, max(st) AS furthest FROM {X} GROUP BY c),
-d AS (SELECT c FROM {X} JOIN furthest USING (c) WHERE last AND i = {index}
-      AND furthest < {last_stage})
+WITH d AS (SELECT c FROM {X} WHERE next_t IS NULL AND i = {index} AND furthest < {last_stage})
 SELECT (SELECT count(*) FROM d) AS total,
        coalesce((SELECT list(c ORDER BY c) FROM (SELECT c FROM d ORDER BY c
                  LIMIT {limit} OFFSET {offset})), []) AS customers

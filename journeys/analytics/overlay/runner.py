@@ -77,7 +77,8 @@ def _measure(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
         p = _prepare(workspace, con, query)
         totals = _rows(con, builder.totals_sql(p.last_stage))[0]
         by_index = {r["i"]: r for r in _rows(con, builder.touchpoints_sql(p.last_stage))}
-        by_stage = {r["st"]: r for r in _rows(con, builder.stages_sql())}
+        stage_indexes = sorted({tp.stage_index for tp in p.touchpoints})
+        by_stage = {r["st"]: r for r in _rows(con, builder.stages_sql(stage_indexes))}
         unmapped = _rows(con, builder.unmapped_sql(p.touchpoints, p.relation, query.unmapped))
     touchpoints = [_touchpoint(p.journey, tp, by_index.get(tp.index)) for tp in p.touchpoints]
     for tp in _ranked(touchpoints, totals["customers"], query.min_reach)[: query.worst]:
