@@ -39,16 +39,17 @@ def mapped_sql(touchpoints: list[MappedTouchpoint], relation: str) -> str:
     this event that the customer is in a stage beyond k.
     """
     stages = lookup_sql([tp.stage_index for tp in touchpoints], "i")
-    later = ",\n       ".join(
-        f"min(CASE WHEN st > {k} THEN t END) OVER rest AS after_{k}"
-        for k in sorted({tp.stage_index for tp in touchpoints})
+    # The last stage has nothing beyond it; each window costs a pass, so it gets none.
+    *stage_indexes, _ = sorted({tp.stage_index for tp in touchpoints})
+    later = "".join(
+        f",\n       min(CASE WHEN st > {k} THEN t END) OVER rest AS after_{k}"
+        for k in stage_indexes
     )
     return f"""
 CREATE OR REPLACE TEMP TABLE {X} AS
 SELECT c, t, s, i, st,
        lead(t) OVER ordered AS next_t,
-       max(st) OVER (PARTITION BY c) AS furthest,
-       {later}
+       max(st) OVER (PARTITION BY c) AS furthest{later}
 FROM (SELECT *, {stages} AS st FROM ({mapped_events_sql(touchpoints, relation)}))
 WINDOW ordered AS (PARTITION BY c ORDER BY t, s),
        rest AS (PARTITION BY c ORDER BY t, s ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
@@ -78,12 +79,13 @@ GROUP BY i
 
 def stages_sql(stage_indexes: list[int]) -> str:
     """Per stage index: reached, continued to a later stage, median seconds until then."""
-    after = " ".join(f"WHEN {k} THEN after_{k}" for k in stage_indexes)
+    after = " ".join(f"WHEN {k} THEN after_{k}" for k in stage_indexes[:-1])
+    next_stage = f"CASE st {after} END" if after else "NULL::TIMESTAMP"
     return f"""
 SELECT st, count(*) AS reached, count(next_stage) AS continued,
        median(epoch(next_stage) - epoch(first_t)) AS median_seconds
 FROM (
-    SELECT c, st, min(t) AS first_t, arg_min(CASE st {after} END, (t, s)) AS next_stage
+    SELECT c, st, min(t) AS first_t, arg_min({next_stage}, (t, s)) AS next_stage
     FROM {X} GROUP BY c, st
 )
 GROUP BY st
