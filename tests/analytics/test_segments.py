@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,22 @@ def test_the_api_puts_gets_and_deletes(shop: Workspace, server: str) -> None:
     assert requests.delete(f"{url}/api/segments/big", timeout=10).status_code == 204
     missing = requests.get(f"{url}/api/segments/big", timeout=10)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_retention_and_churn_take_a_segment(shop: Workspace) -> None:
+    from journeys.analytics.common import Step
+    from journeys.analytics.retention import ChurnQuery, RetentionQuery, churn, retention
+
+    save(
+        shop.operational,
+        SegmentDefinition(name="pro", conditions=[parse_condition("trait plan = 'pro'")]),
+    )
+    query = RetentionQuery(start=Step.parse("purchase"), period="month", periods=2)
+    everyone = retention(shop, query)
+    pro = retention(shop, query.model_copy(update={"segment": "pro"}))
+    assert (everyone.customers, pro.customers) == (3, 2)
+    quiet = churn(shop, ChurnQuery(segment="pro", inactive=timedelta(days=3)))
+    assert quiet.customers == 2 and {c.customer_id for c in quiet.churned_customers} <= {
+        "ann",
+        "bob",
+    }

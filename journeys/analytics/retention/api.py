@@ -31,10 +31,11 @@ def get_retention(
         None, alias="to", description="YYYY-MM-DD: the last cohort is this day's period."
     ),
     mode: str = Query("on", description="on: returned in that period; on_or_after: or later."),
+    segment: str | None = Query(None, description="Only the customers of this segment."),
 ) -> RetentionResult:
     """Retention cohorts by the period of each customer's first start step."""
     query = retention_query(start, returning, period, periods, date_from, date_to, mode)
-    return retention(_ws(request), query)
+    return retention(_ws(request), query.model_copy(update={"segment": segment}))
 
 
 @router.get("/churn", response_model=ChurnResult)
@@ -46,9 +47,11 @@ def get_churn(
     ),
     limit: int = Query(50, description="Churned customers to return (1–1000)."),
     offset: int = Query(0, description="Churned customers to skip."),
+    segment: str | None = Query(None, description="Only the customers of this segment."),
 ) -> ChurnResult:
     """Customers silent for ``inactive`` as of a reference time, and the churn rate."""
-    return churn(_ws(request), churn_query(inactive, as_of, limit, offset))
+    query = churn_query(inactive, as_of, limit, offset)
+    return churn(_ws(request), query.model_copy(update={"segment": segment}))
 
 
 def _ws(request: Request) -> Workspace:

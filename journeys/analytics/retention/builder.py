@@ -44,7 +44,9 @@ def event_names_sql(limit: int) -> Sql:
     return Sql(text, {"n": limit})
 
 
-def retention_sql(ctx: RetentionContext, start: str, returning: str | None) -> Sql:
+def retention_sql(
+    ctx: RetentionContext, start: str, returning: str | None, events: str = EVENTS
+) -> Sql:
     """Rows (cohort_start, period, customers) for every non-empty cell, period 0 included.
 
     ``start`` and ``returning`` are SQL conditions on an event row ``e`` (None: any activity).
@@ -64,7 +66,7 @@ WITH activity AS (
     SELECT e.customer_id, date_trunc('{q.period}', e.timestamp) AS period_start,
            bool_or(CASE WHEN {start} THEN true ELSE false END) AS started,
            bool_or(CASE WHEN {back} THEN true ELSE false END) AS returned
-    FROM {EVENTS} e
+    FROM {events} e
     WHERE ({start} AND e.timestamp < $cohorts_end) OR ({back} AND {returns_window})
     GROUP BY ALL
 ),
@@ -103,14 +105,14 @@ GROUP BY ALL""",
 }
 
 
-def churn_sql(ctx: ChurnContext) -> Sql:
+def churn_sql(ctx: ChurnContext, events: str = EVENTS) -> Sql:
     """The totals (customers, churned, active_before, churned_from_active) on every row, each
     row with one churned customer of the page (the most recently seen first); one row with
     null customer columns when the page is empty."""
     # One pass over the events: the per-customer rows are materialised and read twice.
     text = f"""
 WITH per_customer AS MATERIALIZED (
-    {_per_customer()}
+    {_per_customer(events)}
 ),
 totals AS (
     SELECT count(*) AS customers,
@@ -141,10 +143,10 @@ ORDER BY p.last_seen DESC, p.customer_id
     return Sql(text, params)
 
 
-def _per_customer() -> str:
+def _per_customer(events: str) -> str:
     return f"""SELECT e.customer_id, bool_or(e.known) AS known, count(*) AS events,
            min(e.timestamp) AS first_seen, max(e.timestamp) AS last_seen,
            bool_or(e.timestamp > $window_start AND e.timestamp <= $cutoff) AS active_before
-    FROM {EVENTS} e
+    FROM {events} e
     WHERE {activity_sql()} AND e.timestamp <= $as_of
     GROUP BY e.customer_id"""

@@ -41,11 +41,13 @@ def retention_command(
     mode: Annotated[
         str, typer.Option(help="on: returned in that period; on-or-after: then or later.")
     ] = "on",
+    segment: Annotated[str | None, typer.Option(help="Only this segment's customers.")] = None,
     workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
     as_json: JsonOpt = False,
 ) -> None:
     """Retention cohorts: who comes back in each period after their first start step."""
     query = retention_query(start, returning, period, periods, date_from, date_to, mode)
+    query = query.model_copy(update={"segment": segment})
     with Workspace.open(workspace) as ws:
         result = retention(ws, query)
     if as_json:
@@ -75,11 +77,12 @@ def churn_command(
     ] = None,
     limit: Annotated[int, typer.Option(help="Churned customers to list.")] = 50,
     offset: Annotated[int, typer.Option(help="Churned customers to skip.")] = 0,
+    segment: Annotated[str | None, typer.Option(help="Only this segment's customers.")] = None,
     workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
     as_json: JsonOpt = False,
 ) -> None:
     """Churn: customers silent for a while, and the churn rate of those active before."""
-    query = churn_query(inactive, as_of, limit, offset)
+    query = churn_query(inactive, as_of, limit, offset).model_copy(update={"segment": segment})
     with Workspace.open(workspace) as ws:
         result = churn(ws, query)
     if as_json:

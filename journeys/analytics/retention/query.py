@@ -39,6 +39,7 @@ class RetentionQuery(BaseModel):
     date_from: date | None = Field(default=None, description="First day of the first cohort.")
     date_to: date | None = Field(default=None, description="A day in the last cohort.")
     mode: Mode = Field(default="on", description="on: in that period; on_or_after: then or later.")
+    segment: str | None = Field(default=None, description="Only the customers of this segment.")
 
 
 class ChurnQuery(BaseModel):
@@ -52,6 +53,7 @@ class ChurnQuery(BaseModel):
     )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
     offset: int = Field(default=0, ge=0)
+    segment: str | None = Field(default=None, description="Only the customers of this segment.")
 
 
 # -- results -----------------------------------------------------------------------------------

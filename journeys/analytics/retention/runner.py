@@ -11,7 +11,7 @@ from datetime import datetime
 
 import duckdb
 
-from journeys.analytics.common import run_query
+from journeys.analytics.common import EVENTS, run_query
 from journeys.analytics.retention import periods as cal
 from journeys.analytics.retention.builder import (
     churn_sql,
@@ -35,6 +35,7 @@ from journeys.analytics.retention.query import (
     RetentionResult,
 )
 from journeys.analytics.retention.rules import check_churn, check_retention, step_condition
+from journeys.analytics.segments import segment_relation
 from journeys.maps.model import Journey
 from journeys.workspace import Workspace
 
@@ -45,17 +46,20 @@ def retention(workspace: Workspace, query: RetentionQuery) -> RetentionResult:
     """Cohorts by first ``query.start`` and the share retained in each period after."""
     journeys = {j.id: j for j in workspace.journeys()}
     with closing(workspace.events.fresh_reader()) as con:
-        return run_retention(con, journeys, query)
+        return run_retention(con, journeys, query, segment_relation(workspace, con, query.segment))
 
 
 def churn(workspace: Workspace, query: ChurnQuery) -> ChurnResult:
     """Customers silent for ``query.inactive``, and the churn rate of those active before."""
     with closing(workspace.events.fresh_reader()) as con:
-        return run_churn(con, query)
+        return run_churn(con, query, segment_relation(workspace, con, query.segment))
 
 
 def run_retention(
-    con: duckdb.DuckDBPyConnection, journeys: dict[str, Journey], query: RetentionQuery
+    con: duckdb.DuckDBPyConnection,
+    journeys: dict[str, Journey],
+    query: RetentionQuery,
+    events: str = EVENTS,
 ) -> RetentionResult:
     """Retention on an open read connection."""
     start = step_condition(query.start, journeys, "start")
@@ -63,19 +67,21 @@ def run_retention(
     ctx = retention_context(check_retention(query), data_end(con))
     counts: Counts = {}
     if ctx.cohorts:
-        sql = retention_sql(ctx, start, back)
+        sql = retention_sql(ctx, start, back, events)
         rows = run_query(con, sql.text, sql.params, what="the retention query").to_pylist()
         counts = {(r["cohort_start"], r["period"]): r["customers"] for r in rows}
     return assemble(ctx, counts)
 
 
-def run_churn(con: duckdb.DuckDBPyConnection, query: ChurnQuery) -> ChurnResult:
+def run_churn(
+    con: duckdb.DuckDBPyConnection, query: ChurnQuery, events: str = EVENTS
+) -> ChurnResult:
     """Churn on an open read connection."""
     ctx = churn_context(check_churn(query), data_end(con))
     totals = {"customers": 0, "churned": 0, "active_before": 0, "churned_from_active": 0}
     page: list[ChurnedCustomer] = []
     if ctx.as_of is not None:
-        sql = churn_sql(ctx)
+        sql = churn_sql(ctx, events)
         rows = run_query(con, sql.text, sql.params, what="the churn query").to_pylist()
         totals = {name: rows[0][name] for name in totals}  # every row carries the totals
         page = [

@@ -14,7 +14,12 @@ from journeys.analytics.segments.query import (
     TraitCondition,
     parse_condition,
 )
-from journeys.analytics.segments.runner import SegmentMembers, evaluate, segment_filter
+from journeys.analytics.segments.runner import (
+    SegmentMembers,
+    evaluate,
+    segment_filter,
+    segment_relation,
+)
 from journeys.analytics.segments.store import all_segments, delete, get, save
 
 __all__ = [
@@ -29,4 +34,5 @@ __all__ = [
     "parse_condition",
     "save",
     "segment_filter",
+    "segment_relation",
 ]

@@ -8,7 +8,7 @@ from datetime import datetime
 import duckdb
 from pydantic import BaseModel
 
-from journeys.analytics.common import run_query
+from journeys.analytics.common import EVENTS, run_query
 from journeys.analytics.segments import store
 from journeys.analytics.segments.builder import members_sql
 from journeys.analytics.segments.query import SegmentDefinition
@@ -92,3 +92,10 @@ def segment_filter(
         return "false"
     sql = members_sql(segment, {j.id: j for j in workspace.journeys()}, when)
     return f"{alias}.customer_id IN ({sql})"
+
+
+def segment_relation(workspace: Workspace, con: duckdb.DuckDBPyConnection, name: str | None) -> str:
+    """``stitched_events``, or its rows of segment ``name``'s customers, as a relation."""
+    if not name:
+        return EVENTS
+    return f"(SELECT * FROM {EVENTS} e WHERE {segment_filter(workspace, con, name)})"
