@@ -208,3 +208,16 @@ def test_retention_and_churn_take_a_segment(shop: Workspace) -> None:
         "ann",
         "bob",
     }
+
+
+def test_a_funnel_takes_a_segment(shop: Workspace) -> None:
+    from journeys.analytics.funnels import FunnelQuery, funnel
+
+    save(
+        shop.operational,
+        SegmentDefinition(name="pro", conditions=[parse_condition("trait plan = 'pro'")]),
+    )
+    query = FunnelQuery(steps=["purchase", "purchase"], window="60d")
+    assert [s.customers for s in funnel(shop, query).steps] == [3, 1]
+    pro = funnel(shop, query.model_copy(update={"segment": "pro"}))
+    assert [s.customers for s in pro.steps] == [2, 1]

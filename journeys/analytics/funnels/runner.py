@@ -1,0 +1,116 @@
+"""Run a funnel: validate with the rules, build the SQL, run it, shape the result."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.funnels import builder, rules
+from journeys.analytics.funnels.query import FunnelQuery
+from journeys.analytics.funnels.result import (
+    BreakdownResult,
+    DroppedCustomer,
+    DroppedPage,
+    FunnelResult,
+    StepResult,
+)
+from journeys.analytics.segments import segment_relation
+from journeys.maps.model import Journey
+from journeys.workspace import Workspace
+
+US = builder.US
+EPOCH = datetime(1970, 1, 1)
+
+
+def funnel(workspace: Workspace, query: FunnelQuery) -> FunnelResult:
+    """The funnel over a workspace's events (the Python API)."""
+    journeys = {j.id: j for j in workspace.journeys()}
+    with closing(workspace.events.fresh_reader()) as con:
+        return run(con, query, journeys, segment_relation(workspace, con, query.segment))
+
+
+def run(
+    con: duckdb.DuckDBPyConnection,
+    query: FunnelQuery,
+    journeys: dict[str, Journey],
+    relation: str = EVENTS,
+) -> FunnelResult:
+    """The funnel over ``relation`` on a connection (tests and benchmarks pass their own)."""
+    rules.validate(query, journeys)
+    built = builder.summary_sql(query, journeys, relation)
+    rows = run_query(con, built.sql, built.params, what="the funnel").to_pylist()
+    labels = query.labels()
+    overall = next(r for r in rows if r["overall"])
+    result = FunnelResult(query=query, steps=steps_of(overall, labels))
+    if query.breakdown is not None:
+        parts = [r for r in rows if not r["overall"]]
+        parts.sort(key=lambda r: (r["bucket"] == "other", -r["n1"], r["bucket"]))
+        result.breakdown = [
+            BreakdownResult(value=r["bucket"], steps=steps_of(r, labels)) for r in parts
+        ]
+    if query.dropped_at is not None:
+        result.dropped = dropped_page(con, query, journeys, result.steps, relation)
+    return result
+
+
+def steps_of(row: dict[str, Any], labels: list[str]) -> list[StepResult]:
+    """The per-step figures from one summary row (``n1…``, ``avg2…``, ``med2…``)."""
+    first = row["n1"]
+    out = []
+    for k, label in enumerate(labels, start=1):
+        n = row[f"n{k}"]
+        prev = row[f"n{k - 1}"] if k > 1 else n
+        out.append(
+            StepResult(
+                step=k,
+                label=label,
+                customers=n,
+                conversion_from_previous=n / prev if prev else None,
+                conversion_from_first=n / first if first else None,
+                dropped=prev - n,
+                avg_seconds_to_convert=_seconds(row.get(f"avg{k}")),
+                median_seconds_to_convert=_seconds(row.get(f"med{k}")),
+            )
+        )
+    return out
+
+
+def dropped_page(
+    con: duckdb.DuckDBPyConnection,
+    query: FunnelQuery,
+    journeys: dict[str, Journey],
+    steps: list[StepResult],
+    relation: str = EVENTS,
+) -> DroppedPage:
+    """One page of the customers who dropped at ``query.dropped_at``."""
+    assert query.dropped_at is not None
+    built = builder.dropped_sql(query, journeys, relation)
+    rows = run_query(con, built.sql, built.params, what="the dropped customers").to_pylist()
+    step = query.dropped_at
+    return DroppedPage(
+        step=step,
+        total=steps[step - 1].dropped,
+        limit=query.limit,
+        offset=query.offset,
+        customers=[
+            DroppedCustomer(
+                customer_id=r["customer_id"],
+                reached_step=step - 1,
+                reached_at=_time(r["reached_us"]),
+            )
+            for r in rows
+        ],
+    )
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else float(value) / US
+
+
+def _time(us: int) -> datetime:
+    # Event times are naive UTC; keep them naive like the rest of the event log.
+    return EPOCH + timedelta(microseconds=us)
