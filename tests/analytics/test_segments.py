@@ -221,3 +221,24 @@ def test_a_funnel_takes_a_segment(shop: Workspace) -> None:
     assert [s.customers for s in funnel(shop, query).steps] == [3, 1]
     pro = funnel(shop, query.model_copy(update={"segment": "pro"}))
     assert [s.customers for s in pro.steps] == [2, 1]
+
+
+def test_discovery_paths_and_conformance_take_a_segment(shop: Workspace) -> None:
+    from journeys.analytics.common import Step
+    from journeys.analytics.conformance import ConformanceQuery, conformance
+    from journeys.analytics.dfg import DfgQuery, dfg
+    from journeys.analytics.paths import PathsQuery, paths
+
+    save(
+        shop.operational,
+        SegmentDefinition(
+            name="cid", conditions=[parse_condition("did purchase where total > 400")]
+        ),
+    )
+    edges = {(e.from_, e.to): e.count for e in dfg(shop, DfgQuery(segment="cid")).edges}
+    assert edges == {("identify", "view"): 1, ("view", "purchase"): 1}  # cid alone
+    everyone = {(e.from_, e.to) for e in dfg(shop, DfgQuery()).edges}
+    assert ("purchase", "view") in everyone  # bob's, outside the segment
+    path = paths(shop, PathsQuery(start=Step.parse("view"), segment="cid"))
+    assert path.customers == 1
+    assert conformance(shop, ConformanceQuery(journey="fashion", segment="cid")).customers == 0

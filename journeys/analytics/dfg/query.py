@@ -1,0 +1,22 @@
+"""What a directly-follows graph is asked for: events or a journey's touchpoints, dates, a floor."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DfgQuery(BaseModel):
+    """A directly-follows graph over raw events, or over a journey's touchpoints."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    segment: str | None = Field(default=None, description="Only the customers of this segment.")
+
+    journey: str | None = Field(
+        default=None, description="A journey id: the graph of its touchpoints instead of events."
+    )
+    from_date: date | None = Field(default=None, description="First day included (UTC).")
+    to_date: date | None = Field(default=None, description="Last day included (UTC).")
+    min_count: int = Field(default=1, description="Leave out edges seen fewer times.")

@@ -1,0 +1,134 @@
+"""Run a directly-follows graph: validate, build, execute, shape the result."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from typing import Any
+
+import duckdb
+
+from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.dfg.builder import build_dfg
+from journeys.analytics.dfg.query import DfgQuery
+from journeys.analytics.dfg.result import DfgEdge, DfgNode, DfgResult
+from journeys.analytics.dfg.rules import validate
+from journeys.analytics.segments import segment_relation
+from journeys.analytics.touchpoints import MappedTouchpoint, measurable
+from journeys.maps.model import Journey
+from journeys.workspace import Workspace
+
+
+def dfg(workspace: Workspace, query: DfgQuery | None = None) -> DfgResult:
+    """The directly-follows graph of a workspace's events (or of a journey's touchpoints)."""
+    query = query or DfgQuery()
+    validate(query)
+    journey = workspace.journey(query.journey) if query.journey else None
+    with closing(workspace.events.fresh_reader()) as con:
+        return run_dfg(con, query, journey, segment_relation(workspace, con, query.segment))
+
+
+def run_dfg(
+    con: duckdb.DuckDBPyConnection,
+    query: DfgQuery,
+    journey: Journey | None = None,
+    relation: str = EVENTS,
+) -> DfgResult:
+    """The graph on an open connection; ``relation`` has the columns of stitched_events."""
+    validate(query)
+    touchpoints = measurable(journey) if journey is not None else None
+    found = _run(con, query, touchpoints, relation, exact=False)
+    rows = _named(found, touchpoints, fast=True)
+    if rows is None:  # the fast form is not the exact answer here: ask the exact one
+        found = _run(con, query, touchpoints, relation, exact=True)
+        rows = _named(found, touchpoints, fast=False)
+    assert rows is not None
+    unmapped = next((int(r["n"]) for r in found if r["part"] == "unmapped"), None)
+    nodes = _nodes(rows, touchpoints)
+    edges = [
+        DfgEdge.model_validate(
+            {"from": r["a"], "to": r["b"], "count": r["n"], "median_seconds": r["median_seconds"]}
+        )
+        for r in rows
+        if r["b"] is not None and r["n"] >= query.min_count
+    ]
+    edges.sort(key=lambda e: (-e.count, e.from_, e.to))
+    return DfgResult(
+        query=query,
+        level="event" if touchpoints is None else "touchpoint",
+        customers=sum(n.starts for n in nodes),
+        events=sum(n.events for n in nodes),
+        unmapped=unmapped,
+        nodes=nodes,
+        edges=edges,
+    )
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    query: DfgQuery,
+    touchpoints: list[MappedTouchpoint] | None,
+    relation: str,
+    *,
+    exact: bool,
+) -> list[dict[str, Any]]:
+    sql, params = build_dfg(query, touchpoints, relation, exact=exact)
+    rows: list[dict[str, Any]] = run_query(
+        con, sql, params, what="the directly-follows graph"
+    ).to_pylist()
+    return rows
+
+
+def _named(
+    found: list[dict[str, Any]], touchpoints: list[MappedTouchpoint] | None, *, fast: bool
+) -> list[dict[str, Any]] | None:
+    """The edge rows with activity names; None when a check of the fast form failed."""
+    edges = [r for r in found if r["part"] == "edge"]
+    if fast and any(r["ties"] or r["clashes"] for r in edges):
+        return None
+    names: dict[Any, str]
+    if touchpoints is not None:
+        names = {tp.index: tp.touchpoint for tp in touchpoints}
+    elif not fast:  # the exact form's activities are the names
+        return edges
+    else:
+        listed = [(r["a"], r["name"]) for r in found if r["part"] == "name"]
+        names = dict(listed)
+        if len(names) < len(listed):  # two event names share a hash
+            return None
+    return [
+        {**r, "a": names[r["a"]], "b": None if r["b"] is None else names[r["b"]]} for r in edges
+    ]
+
+
+def _nodes(rows: list[dict[str, Any]], touchpoints: list[MappedTouchpoint] | None) -> list[DfgNode]:
+    # [events, events with a predecessor, ends]: a customer's first activity is the one
+    # event of theirs that no edge leads into, so starts = events - incoming.
+    totals: dict[str, list[int]] = {}
+    for r in rows:
+        t = totals.setdefault(r["a"], [0, 0, 0])
+        t[0] += r["n"]
+        if r["b"] is None:
+            t[2] += r["n"]
+        else:
+            totals.setdefault(r["b"], [0, 0, 0])[1] += r["n"]
+    totals = {a: [e, e - incoming, x] for a, (e, incoming, x) in totals.items()}
+    if touchpoints is None:
+        order = sorted(totals, key=lambda a: (-totals[a][0], a))
+        return [
+            DfgNode(name=a, label=a, events=e, starts=s, ends=x)
+            for a in order
+            for e, s, x in [totals[a]]
+        ]
+    return [
+        DfgNode(
+            name=tp.touchpoint,
+            label=tp.name,
+            stage=tp.stage,
+            channel=tp.channel,
+            events=totals[tp.touchpoint][0],
+            starts=totals[tp.touchpoint][1],
+            ends=totals[tp.touchpoint][2],
+        )
+        for tp in touchpoints
+        if tp.touchpoint in totals
+    ]
