@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from journeys.analytics.dfg import DfgQuery, dfg  # noqa: E402
 from journeys.analytics.funnels import FunnelQuery, funnel  # noqa: E402
 from journeys.analytics.overlay import OverlayQuery, measured_map  # noqa: E402
+from journeys.analytics.overlay import runner as overlay_runner  # noqa: E402
 from journeys.events.importers import ColumnMapping  # noqa: E402
 from journeys.events.importing import import_file  # noqa: E402
 from journeys.workspace import Workspace  # noqa: E402
@@ -76,7 +77,12 @@ stages:
 
 
 def generate(path: Path, events: int) -> None:
-    """N events: per customer a walk down the funnel that stops early, with noise between."""
+    """N events: per customer a walk down the funnel that stops early, with noise between.
+
+    A customer's events have distinct, increasing timestamps: with ties, windowFunnel takes
+    the steps in step order while we take them in arrival order, and the counts would differ
+    for that reason alone.
+    """
     steps = ", ".join(f"'{s}'" for s in STEPS)
     noise = ", ".join(f"'{s}'" for s in NOISE)
     duckdb.connect().execute(
@@ -85,10 +91,10 @@ def generate(path: Path, events: int) -> None:
             SELECT
                 'u' || (i // 20)::VARCHAR AS user_id,
                 CASE WHEN h % 10 < 7
-                     THEN [{steps}][1 + least((i % 20) // 3, ((h >> 8) % 6)::BIGINT)::INT]
+                     THEN [{steps}][1 + least((i % 20) // 3, ((h >> 8) % 5)::BIGINT)::INT]
                      ELSE [{noise}][1 + ((h >> 16) % 5)::INT] END AS event,
                 TIMESTAMP '2024-01-01' + to_seconds((i // 20) * 37 % 8000000)
-                    + to_seconds((i % 20) * (60 + (h >> 24) % 7200)) AS ts,
+                    + to_seconds((i % 20) * 7260 + (h >> 24) % 7200) AS ts,
                 (h % 1000)::INT AS price
             FROM (SELECT i, hash(i) AS h FROM range({events}) t(i))
         ) TO '{path}' (FORMAT parquet)
@@ -181,12 +187,12 @@ def dfg_section(ws: Workspace) -> dict[str, Any]:
 
 def overlay_section(ws: Workspace) -> dict[str, Any]:
     query = OverlayQuery(journey="shop")
-    # A new query each run: the measured map is cached until the log changes.
-    ours, result = best(
-        lambda: measured_map(
-            ws, query.model_copy(update={"unmapped": 10 + int(time.time_ns() % 7)})
-        )
-    )
+
+    def uncached() -> Any:  # the measured map is kept until the log changes: time the work
+        overlay_runner._CACHE.clear()
+        return measured_map(ws, query)
+
+    ours, result = best(uncached)
     plain = floor(ws)
     return {"overlay_s": ours, "floor_s": plain, "customers": result.customers}
 
@@ -234,7 +240,7 @@ def report(f: dict[str, Any]) -> None:
     print(f"\n{n:,} events")
     print(f"{'analysis':28} {'ours s':>8} {'events/s':>12} {'× floor':>8}  reference")
     for label, ours, plain, ref in rows:
-        text = f"{ref[0]} {ref[1]:.2f} s (ours {ref[1] / ours:.1f}× faster)" if ref else ""
+        text = f"{ref[0]} {ref[1]:.2f} s (ours takes {ours / ref[1]:.2f}× its time)" if ref else ""
         print(f"{label:28} {ours:>8.2f} {n / ours:>12,.0f} {ours / plain:>8.1f}  {text}")
     summary = {
         "events": n,

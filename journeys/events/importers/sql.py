@@ -53,6 +53,8 @@ class TableSource:
 
     def text(self, column: str) -> str:
         """The column as trimmed text, empty read as missing."""
+        if self.types[column].upper() in NUMBER_TYPES:  # never blank or padded: cast only
+            return f"CAST({ident(column)} AS VARCHAR)"
         return f"nullif(trim(CAST({ident(column)} AS VARCHAR)), '')"
 
     def type_of(self, column: str) -> str:
