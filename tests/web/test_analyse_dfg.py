@@ -135,5 +135,5 @@ def test_the_graph_is_drawn_in_chromium(browser: Browser, server: str, ws: Works
     assert traffic.failures == []
     assert traffic.hosts() == {"127.0.0.1"}
     assert any(u.endswith("/static/vendor/echarts.min.js") for u in traffic.urls)
-    assert any(u.endswith("/static/dfg.css") for u in traffic.urls)
+    assert any(u.endswith("/static/analyse.css") for u in traffic.urls)
     page.close()
