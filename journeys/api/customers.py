@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from journeys.api.deps import workspace_of
 from journeys.events import identity
 from journeys.events.profiles import CustomerProfile, customer_profile
-from journeys.workspace import Workspace
 
 router = APIRouter(prefix="/api", tags=["customers"])
 
@@ -21,19 +21,19 @@ def get_customer(
     offset: int = Query(0, ge=0),
 ) -> CustomerProfile:
     """One customer by any of its ids: traits, ids, channels and the newest-first timeline."""
-    return customer_profile(_ws(request).events.fresh_reader(), customer_id, limit, offset)
+    return customer_profile(workspace_of(request).events.fresh_reader(), customer_id, limit, offset)
 
 
 @router.get("/identity/merges", response_model=list[identity.Merge])
 def list_merges(request: Request) -> list[identity.Merge]:
     """Every merge of two known customers, oldest first."""
-    return identity.merges(_ws(request).events.fresh_reader())
+    return identity.merges(workspace_of(request).events.fresh_reader())
 
 
 @router.get("/identity/conflicts", response_model=list[identity.IdentityConflict])
 def list_conflicts(request: Request) -> list[identity.IdentityConflict]:
     """Anonymous ids seen with a second known customer (never moved), oldest first."""
-    return identity.conflicts(_ws(request).events.fresh_reader())
+    return identity.conflicts(workspace_of(request).events.fresh_reader())
 
 
 class UnmergeRequest(BaseModel):
@@ -46,9 +46,4 @@ async def unmerge(
 ) -> identity.Merge:
     """Undo a merge; the identity graph is rebuilt without it."""
     reason = body.reason if body else None
-    return await run_in_threadpool(identity.unmerge, _ws(request).events, merge_id, reason)
-
-
-def _ws(request: Request) -> Workspace:
-    workspace: Workspace = request.app.state.workspace
-    return workspace
+    return await run_in_threadpool(identity.unmerge, workspace_of(request).events, merge_id, reason)

@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from journeys import config
+from journeys.api.deps import workspace_of
 from journeys.errors import MalformedJson, PayloadTooLarge, Unauthorized
 from journeys.events.ingest import IngestResult, ingest
 from journeys.store.operational import Source
@@ -38,7 +39,7 @@ class Health(BaseModel):
 @router.get("/health", response_model=Health)
 def health(request: Request) -> Health:
     """Liveness, and the highest committed sequence number of the event log."""
-    workspace: Workspace = request.app.state.workspace
+    workspace = workspace_of(request)
     return Health(status="ok", last_seq=workspace.events.last_seq)
 
 
@@ -61,7 +62,7 @@ async def single(request: Request, message_type: MessageType) -> IngestResult:
 
 
 async def _ingest(request: Request, body: dict[str, Any], items: list[Any]) -> IngestResult:
-    workspace: Workspace = request.app.state.workspace
+    workspace = workspace_of(request)
     source = _source(request, workspace, body)
     try:
         sent_at = _SENT_AT.validate_python(body.get("sentAt"))

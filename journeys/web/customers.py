@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from journeys.api.deps import workspace_of
 from journeys.events.profiles import (
     CustomerProfile,
     TimelineEvent,
@@ -17,7 +18,7 @@ from journeys.events.profiles import (
     recent_customers,
 )
 from journeys.web.overview import log_counts
-from journeys.web.routes import _page, _workspace
+from journeys.web.routes import _page
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -28,7 +29,7 @@ def customers_page(request: Request, q: str | None = None, page: int = Query(1, 
     """The customer list; a search by any id goes straight to that customer."""
     if q and q.strip():
         return RedirectResponse(f"/customers/{quote(q.strip(), safe='')}", status_code=303)
-    with closing(_workspace(request).events.fresh_reader()) as con:
+    with closing(workspace_of(request).events.fresh_reader()) as con:
         found = recent_customers(con, limit=PAGE + 1, offset=(page - 1) * PAGE)
         _, total = log_counts(con)
     return _page(
@@ -45,7 +46,7 @@ def customers_page(request: Request, q: str | None = None, page: int = Query(1, 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)
 def customer_page(request: Request, customer_id: str, page: int = Query(1, ge=1)) -> Response:
     """One customer: identities, traits, channels and the cross-channel timeline."""
-    with closing(_workspace(request).events.fresh_reader()) as con:
+    with closing(workspace_of(request).events.fresh_reader()) as con:
         profile = customer_profile(con, customer_id, limit=PAGE + 1, offset=(page - 1) * PAGE)
     more = len(profile.timeline) > PAGE
     profile.timeline = profile.timeline[:PAGE]

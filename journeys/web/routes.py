@@ -16,12 +16,12 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from journeys import __version__
+from journeys.api.deps import workspace_of
 from journeys.errors import JourneysError
 from journeys.maps import render
 from journeys.maps.channels import CHANNEL_STYLES, channel_symbols
 from journeys.maps.model import Journey
 from journeys.web.overview import overview
-from journeys.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -40,28 +40,28 @@ templates.env.filters["signed"] = render.signed_emotion
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request) -> Response:
     """The overview: the workspace, its journeys, events and customers."""
-    summary = overview(_workspace(request))
+    summary = overview(workspace_of(request))
     return _page(request, "overview.html", "overview", summary=summary)
 
 
 @router.get("/journeys", response_class=HTMLResponse)
 def journeys_page(request: Request) -> Response:
     """Every journey of the workspace with its size and personas."""
-    journeys = _workspace(request).journeys()
+    journeys = workspace_of(request).journeys()
     return _page(request, "journeys.html", "journeys", journeys=journeys)
 
 
 @router.get("/journeys/{journey_id}", response_class=HTMLResponse)
 def journey_page(request: Request, journey_id: str) -> Response:
     """The journey map: stages, lanes, emotion curve, personas, goals and backlog."""
-    journey = _workspace(request).journey(journey_id)
+    journey = workspace_of(request).journey(journey_id)
     return _page(request, "journey.html", "journeys", **journey_view(journey))
 
 
 @router.get("/journeys/{journey_id}/map.svg")
 def journey_svg(request: Request, journey_id: str) -> Response:
     """The journey map as a standalone SVG file, offered as a download."""
-    journey = _workspace(request).journey(journey_id)
+    journey = workspace_of(request).journey(journey_id)
     return Response(
         render.render_svg(journey),
         media_type="image/svg+xml",
@@ -112,11 +112,6 @@ def journey_view(journey: Journey) -> dict[str, Any]:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-def _workspace(request: Request) -> Workspace:
-    workspace: Workspace = request.app.state.workspace
-    return workspace
 
 
 def _page(

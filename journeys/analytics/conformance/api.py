@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from journeys.analytics.conformance.query import ConformanceQuery
 from journeys.analytics.conformance.result import ConformanceResult
 from journeys.analytics.conformance.runner import conformance
-from journeys.workspace import Workspace
+from journeys.api.deps import workspace_of
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -25,7 +25,7 @@ def get_conformance(
     segment: Annotated[str | None, Query(description="Only the customers of this segment.")] = None,
 ) -> ConformanceResult:
     """How far customers follow the journey's stage order: variants and deviations."""
-    workspace: Workspace = request.app.state.workspace
+    workspace = workspace_of(request)
     return conformance(
         workspace, ConformanceQuery(segment=segment, journey=journey, top=top, by=by)
     )

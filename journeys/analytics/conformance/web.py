@@ -11,8 +11,9 @@ from journeys.analytics.conformance import format as fmt
 from journeys.analytics.conformance.query import ConformanceQuery
 from journeys.analytics.conformance.runner import conformance
 from journeys.analytics.dfg.web import form_int
+from journeys.api.deps import workspace_of
 from journeys.errors import JourneysError
-from journeys.web.routes import _page, _workspace
+from journeys.web.routes import _page
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/analyse/conformance", response_class=HTMLResponse)
 def conformance_page(request: Request) -> Response:
     """The form, the deviations chart and the variants, deviations and breakdown tables."""
-    ws = _workspace(request)
+    ws = workspace_of(request)
     journeys = ws.journeys()
     form = {k: v.strip() for k, v in request.query_params.items()}
     if not form.get("journey") and journeys:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from journeys.analytics.dfg.query import DfgQuery
 from journeys.analytics.dfg.result import DfgResult
 from journeys.analytics.dfg.runner import dfg
-from journeys.workspace import Workspace
+from journeys.api.deps import workspace_of
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -27,7 +27,7 @@ def get_dfg(
     segment: Annotated[str | None, Query(description="Only the customers of this segment.")] = None,
 ) -> DfgResult:
     """Which event (or touchpoint) directly follows which, per customer: counts and median times."""
-    workspace: Workspace = request.app.state.workspace
+    workspace = workspace_of(request)
     query = DfgQuery(
         segment=segment, journey=journey, from_date=from_date, to_date=to_date, min_count=min_count
     )

@@ -16,8 +16,9 @@ from journeys.analytics.dfg.format import (
 )
 from journeys.analytics.dfg.query import DfgQuery
 from journeys.analytics.dfg.runner import dfg
+from journeys.api.deps import workspace_of
 from journeys.errors import InvalidInput, JourneysError
-from journeys.web.routes import _page, _workspace
+from journeys.web.routes import _page
 
 router = APIRouter(include_in_schema=False)
 TABLE_ROWS = 200
@@ -26,7 +27,7 @@ TABLE_ROWS = 200
 @router.get("/analyse/dfg", response_class=HTMLResponse)
 def dfg_page(request: Request) -> Response:
     """The form, the graph of the most frequent edges, and the edges and activities tables."""
-    ws = _workspace(request)
+    ws = workspace_of(request)
     form = {k: v.strip() for k, v in request.query_params.items()}
     context: dict[str, Any] = {"form": form, "journeys": ws.journeys(), "chart_edges": CHART_EDGES}
     try:

@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from journeys.analytics.funnels.format import HEADERS, chart_options, tables
 from journeys.analytics.funnels.query import ORDERS, FunnelQuery
 from journeys.analytics.funnels.runner import funnel
+from journeys.api.deps import workspace_of
 from journeys.errors import InvalidInput
-from journeys.web.routes import _page, _workspace
+from journeys.web.routes import _page
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -55,7 +56,7 @@ def funnel_page(
             limit=PAGE + 1,
             offset=(page - 1) * PAGE,
         )
-        result = funnel(_workspace(request), query)
+        result = funnel(workspace_of(request), query)
     except InvalidInput as exc:
         context["error"] = exc.message
         return _page(request, "analyse_funnel.html", "analyse", status_code=422, **context)

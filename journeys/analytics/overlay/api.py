@@ -17,7 +17,7 @@ from journeys.analytics.overlay import (
     measured_map,
     pain_points,
 )
-from journeys.workspace import Workspace
+from journeys.api.deps import workspace_of
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 FromQ = Annotated[date | None, Query(alias="from", description="First day (UTC).")]
@@ -54,7 +54,7 @@ async def get_overlay(
 ) -> MeasuredMap:
     """The measured journey map: reach, conversion, drop-off and time per stage and touchpoint."""
     query = _query(journey, from_date, to_date, segment, min_reach)
-    return await run_in_threadpool(measured_map, _ws(request), query)
+    return await run_in_threadpool(measured_map, workspace_of(request), query)
 
 
 @router.get("/painpoints", response_model=PainPoints)
@@ -69,7 +69,7 @@ async def get_painpoints(
 ) -> PainPoints:
     """The journey's touchpoints ranked by drop-off and time, with their evidence."""
     query = _query(journey, from_date, to_date, segment, min_reach)
-    return await run_in_threadpool(pain_points, _ws(request), query, top)
+    return await run_in_threadpool(pain_points, workspace_of(request), query, top)
 
 
 @router.get("/painpoints/{journey}/{touchpoint}/customers", response_model=DroppedCustomers)
@@ -86,10 +86,5 @@ async def get_dropped(
     """The customers whose journey ended at the touchpoint before the last stage."""
     query = _query(journey, from_date, to_date, segment)
     return await run_in_threadpool(
-        dropped_customers, _ws(request), query, touchpoint, limit, offset
+        dropped_customers, workspace_of(request), query, touchpoint, limit, offset
     )
-
-
-def _ws(request: Request) -> Workspace:
-    workspace: Workspace = request.app.state.workspace
-    return workspace

@@ -7,7 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from journeys.analytics.overlay import OverlayQuery, dropped_customers, pain_points
-from journeys.web.routes import _page, _workspace
+from journeys.api.deps import workspace_of
+from journeys.web.routes import _page
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -16,7 +17,7 @@ PAGE = 50
 @router.get("/analyse/painpoints", response_class=HTMLResponse)
 async def painpoints_page(request: Request, journey: str | None = None) -> Response:
     """Pick a journey; its touchpoints ranked by drop-off and time, with a chart."""
-    ws = _workspace(request)
+    ws = workspace_of(request)
     journeys = ws.journeys()
     chosen = journey or (journeys[0].id if journeys else None)
     result = None
@@ -30,7 +31,7 @@ async def dropped_page(
     request: Request, journey: str, touchpoint: str, page: int = Query(1, ge=1)
 ) -> Response:
     """The customers whose journey ended at the touchpoint, linked to their timelines."""
-    ws = _workspace(request)
+    ws = workspace_of(request)
     query = OverlayQuery(journey=journey)
     result = await run_in_threadpool(
         dropped_customers, ws, query, touchpoint, PAGE, (page - 1) * PAGE

@@ -10,7 +10,7 @@ from journeys.analytics.paths.query import PathsQuery
 from journeys.analytics.paths.result import PathsResult
 from journeys.analytics.paths.rules import parse_step
 from journeys.analytics.paths.runner import paths
-from journeys.workspace import Workspace
+from journeys.api.deps import workspace_of
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -34,7 +34,7 @@ def get_paths(
     segment: Annotated[str | None, Query(description="Only the customers of this segment.")] = None,
 ) -> PathsResult:
     """The most common paths from (or to) a step, per customer from its first occurrence."""
-    workspace: Workspace = request.app.state.workspace
+    workspace = workspace_of(request)
     query = PathsQuery(
         segment=segment,
         start=parse_step(start, "start") if start is not None else None,

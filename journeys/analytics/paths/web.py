@@ -12,8 +12,9 @@ from journeys.analytics.paths.format import sankey_options, summary_text
 from journeys.analytics.paths.query import PathsQuery
 from journeys.analytics.paths.rules import parse_step
 from journeys.analytics.paths.runner import paths, step_suggestions
+from journeys.api.deps import workspace_of
 from journeys.errors import JourneysError
-from journeys.web.routes import _page, _workspace
+from journeys.web.routes import _page
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/analyse/paths", response_class=HTMLResponse)
 def paths_page(request: Request) -> Response:
     """The form; once a step is given, the Sankey, the paths and the steps next to it."""
-    ws = _workspace(request)
+    ws = workspace_of(request)
     form = read_form({k: v.strip() for k, v in request.query_params.items()})
     context: dict[str, Any] = {
         "form": form,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from journeys.analytics.retention.query import ChurnResult, RetentionResult
 from journeys.analytics.retention.rules import churn_query, retention_query
 from journeys.analytics.retention.runner import churn, retention
-from journeys.workspace import Workspace
+from journeys.api.deps import workspace_of
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -35,7 +35,7 @@ def get_retention(
 ) -> RetentionResult:
     """Retention cohorts by the period of each customer's first start step."""
     query = retention_query(start, returning, period, periods, date_from, date_to, mode)
-    return retention(_ws(request), query.model_copy(update={"segment": segment}))
+    return retention(workspace_of(request), query.model_copy(update={"segment": segment}))
 
 
 @router.get("/churn", response_model=ChurnResult)
@@ -51,9 +51,4 @@ def get_churn(
 ) -> ChurnResult:
     """Customers silent for ``inactive`` as of a reference time, and the churn rate."""
     query = churn_query(inactive, as_of, limit, offset)
-    return churn(_ws(request), query.model_copy(update={"segment": segment}))
-
-
-def _ws(request: Request) -> Workspace:
-    workspace: Workspace = request.app.state.workspace
-    return workspace
+    return churn(workspace_of(request), query.model_copy(update={"segment": segment}))

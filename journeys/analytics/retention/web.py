@@ -13,8 +13,9 @@ from journeys.analytics.retention.periods import PERIODS
 from journeys.analytics.retention.query import MODES, ChurnResult, RetentionResult
 from journeys.analytics.retention.rules import churn_query, retention_query
 from journeys.analytics.retention.runner import churn, retention, step_suggestions
+from journeys.api.deps import workspace_of
 from journeys.errors import InvalidInput
-from journeys.web.routes import _page, _workspace
+from journeys.web.routes import _page
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50  # churned customers per page
@@ -46,7 +47,7 @@ def retention_page(
         "inactive": inactive,
         "as_of": as_of,
     }
-    ws = _workspace(request)
+    ws = workspace_of(request)
     context: dict[str, Any] = {"form": form, "periods_choice": PERIODS, "modes": MODES}
     context["suggestions"] = step_suggestions(ws)
     errors: dict[str, InvalidInput] = {}

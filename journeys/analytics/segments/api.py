@@ -18,7 +18,7 @@ from journeys.analytics.segments import (
     parse_condition,
     save,
 )
-from journeys.workspace import Workspace
+from journeys.api.deps import workspace_of
 
 router = APIRouter(prefix="/api/segments", tags=["segments"])
 
@@ -36,7 +36,7 @@ class SegmentText(BaseModel):
 @router.get("", response_model=list[SegmentDefinition])
 def list_segments(request: Request) -> list[SegmentDefinition]:
     """Every saved segment."""
-    return all_segments(_ws(request).operational)
+    return all_segments(workspace_of(request).operational)
 
 
 @router.put("/{name}", response_model=SegmentMembers)
@@ -50,7 +50,7 @@ async def put_segment(request: Request, name: str, body: SegmentText) -> Segment
             "conditions": [parse_condition(w) for w in body.where],
         }
     )
-    ws = _ws(request)
+    ws = workspace_of(request)
     save(ws.operational, segment)
     return await run_in_threadpool(evaluate, ws, segment, limit=0)
 
@@ -64,7 +64,7 @@ async def get_segment(
     offset: int = Query(0, ge=0),
 ) -> SegmentMembers:
     """The segment, its size and a page of its customers."""
-    ws = _ws(request)
+    ws = workspace_of(request)
     segment = get(ws.operational, name)
     return await run_in_threadpool(evaluate, ws, segment, as_of=as_of, limit=limit, offset=offset)
 
@@ -72,10 +72,5 @@ async def get_segment(
 @router.delete("/{name}", status_code=204)
 def delete_segment(request: Request, name: str) -> Response:
     """Delete a segment."""
-    delete(_ws(request).operational, name)
+    delete(workspace_of(request).operational, name)
     return Response(status_code=204)
-
-
-def _ws(request: Request) -> Workspace:
-    workspace: Workspace = request.app.state.workspace
-    return workspace

@@ -17,8 +17,9 @@ from journeys.analytics.segments import (
     parse_condition,
     save,
 )
+from journeys.api.deps import workspace_of
 from journeys.errors import InvalidInput
-from journeys.web.routes import _page, _workspace
+from journeys.web.routes import _page
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -57,14 +58,14 @@ async def segments_save(
     except ValueError as exc:  # pydantic: the name or the match
         first = str(exc).splitlines()
         return await _list(request, form=form, error=" ".join(first[:3]))
-    save(_workspace(request).operational, segment)
+    save(workspace_of(request).operational, segment)
     return RedirectResponse(f"/analyse/segments/{segment.name}", status_code=303)
 
 
 @router.get("/analyse/segments/{name}", response_class=HTMLResponse)
 async def segment_page(request: Request, name: str, page: int = Query(1, ge=1)) -> Response:
     """One segment: its conditions, size and customers, a page at a time."""
-    ws = _workspace(request)
+    ws = workspace_of(request)
     segment = get(ws.operational, name)
     result = await run_in_threadpool(evaluate, ws, segment, limit=PAGE, offset=(page - 1) * PAGE)
     more = result.offset + len(result.customers) < result.size
@@ -74,12 +75,12 @@ async def segment_page(request: Request, name: str, page: int = Query(1, ge=1)) 
 @router.post("/analyse/segments/{name}/delete")
 def segment_delete(request: Request, name: str) -> Response:
     """Delete the segment and go back to the list."""
-    delete(_workspace(request).operational, name)
+    delete(workspace_of(request).operational, name)
     return RedirectResponse("/analyse/segments", status_code=303)
 
 
 async def _list(request: Request, form: dict[str, str], error: str | None) -> Response:
-    ws = _workspace(request)
+    ws = workspace_of(request)
     segments = all_segments(ws.operational)
     sizes = {}
     for s in segments:
