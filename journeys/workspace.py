@@ -115,6 +115,11 @@ class Workspace:
         """The journey files of the workspace, by name."""
         return sorted(self.journeys_dir.glob("*.yaml"))
 
+    def journey_files_key(self) -> tuple[tuple[str, int, int], ...]:
+        """Name, mtime and size of every journey file: changes when any file does."""
+        stats = [(p.name, p.stat()) for p in self.journey_files()]
+        return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
+
     def journeys(self) -> list[Journey]:
         """Every journey of the workspace, validated (an invalid file raises).
 
@@ -123,9 +128,7 @@ class Workspace:
         """
         from journeys.maps.loader import load_journeys
 
-        key = tuple(
-            (p.name, st.st_mtime_ns, st.st_size) for p in self.journey_files() for st in [p.stat()]
-        )
+        key = self.journey_files_key()
         if self._journeys is None or self._journeys[0] != key:
             self._journeys = (key, load_journeys(self.journeys_dir))
         return list(self._journeys[1])

@@ -66,9 +66,7 @@ _CACHE: OrderedDict[tuple[object, ...], MeasuredMap] = OrderedDict()
 def _cache_key(workspace: Workspace, query: OverlayQuery) -> tuple[object, ...] | None:
     if query.segment is not None:
         return None
-    files = tuple(
-        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in workspace.journey_files()
-    )
+    files = workspace.journey_files_key()
     return (str(workspace.root), workspace.events.last_seq, files, query.model_dump_json())
 
 
@@ -81,7 +79,7 @@ def _measure(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
         by_stage = {r["st"]: r for r in _rows(con, builder.stages_sql(stage_indexes))}
         unmapped = _rows(con, builder.unmapped_sql(p.touchpoints, p.relation, query.unmapped))
     touchpoints = [_touchpoint(p.journey, tp, by_index.get(tp.index)) for tp in p.touchpoints]
-    for tp in _ranked(touchpoints, totals["customers"], query.min_reach)[: query.worst]:
+    for _, tp in _ranked(touchpoints, totals["customers"], query.min_reach)[: query.worst]:
         tp.worst = True
     return MeasuredMap(
         journey=p.journey.id,
@@ -102,12 +100,11 @@ def _measure(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
 
 def pain_points(workspace: Workspace, query: OverlayQuery, top: int = 10) -> PainPoints:
     """The journey's touchpoints ranked by drop-off and time, each with its evidence."""
-    measured = measured_map(workspace, query.model_copy(update={"unmapped": 0}))
+    # The same query as the journey page's, so one measurement (and its cache) serves both.
+    measured = measured_map(workspace, query)
     ranked = _ranked(measured.touchpoints, measured.customers, query.min_reach)
-    worst_rate = max((t.drop_off_rate or 0.0 for t in ranked), default=0.0) or 1.0
-    worst_time = max((t.median_seconds_to_next or 0.0 for t in ranked), default=0.0) or 1.0
     points = []
-    for rank, tp in enumerate(ranked[:top], start=1):
+    for rank, (score, tp) in enumerate(ranked[:top], start=1):
         rate, seconds = tp.drop_off_rate or 0.0, tp.median_seconds_to_next or 0.0
         signals = [
             Signal(
@@ -129,7 +126,7 @@ def pain_points(workspace: Workspace, query: OverlayQuery, top: int = 10) -> Pai
                 name=tp.name,
                 stage=tp.stage,
                 channel=tp.channel,
-                score=round(_score(tp, worst_rate, worst_time), 4),
+                score=round(score, 4),
                 reached=tp.reached,
                 dropped=tp.dropped,
                 signals=signals,
@@ -223,13 +220,14 @@ def _stages(p: _Prepared, by_stage: dict[int, dict[str, Any]]) -> list[StageMeas
 
 def _ranked(
     touchpoints: list[TouchpointMeasure], customers: int, min_reach: int
-) -> list[TouchpointMeasure]:
-    """Touchpoints reached by enough customers to judge, worst first."""
+) -> list[tuple[float, TouchpointMeasure]]:
+    """Touchpoints reached by enough customers to judge, with their scores, worst first."""
     floor = max(min_reach, customers // 100)
     judged = [t for t in touchpoints if t.reached >= floor]
     worst_rate = max((t.drop_off_rate or 0.0 for t in judged), default=0.0) or 1.0
     worst_time = max((t.median_seconds_to_next or 0.0 for t in judged), default=0.0) or 1.0
-    return sorted(judged, key=lambda t: (-_score(t, worst_rate, worst_time), t.touchpoint))
+    scored = [(_score(t, worst_rate, worst_time), t) for t in judged]
+    return sorted(scored, key=lambda pair: (-pair[0], pair[1].touchpoint))
 
 
 def _score(tp: TouchpointMeasure, worst_rate: float, worst_time: float) -> float:
