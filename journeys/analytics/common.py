@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from journeys import config
 from journeys.errors import InvalidInput, QueryTimeout
 from journeys.maps.model import Journey, Matcher, PropertyFilter
+from journeys.store.duck import literal
 
 EVENTS = "stitched_events"  # the relation analyses read: events plus customer_id and known
 
@@ -181,11 +182,6 @@ def filter_sql(f: PropertyFilter, alias: str = "e") -> str:
     if f.op == "starts_with":
         return f"coalesce(starts_with({text}, {literal(str(v))}), false)"
     return f"coalesce({number} {f.op} {float(v)!r}, false)"
-
-
-def literal(text: str) -> str:
-    """A quoted SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def time_limit() -> float:

@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from journeys.analytics.common import literal, matcher_sql
+from journeys.analytics.common import matcher_sql
 from journeys.errors import InvalidInput
 from journeys.maps.model import Journey, Matcher
+from journeys.store.duck import literal
 
 
 @dataclass(frozen=True)

@@ -17,3 +17,13 @@ def registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> It
         yield
     finally:
         con.unregister(name)
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"

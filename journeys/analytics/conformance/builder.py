@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import json
 
-from journeys.analytics.common import EVENTS, literal
+from journeys.analytics.common import EVENTS
 from journeys.analytics.touchpoints import (
     MappedTouchpoint,
     candidate_sql,
     lookup_sql,
     touchpoint_index_sql,
 )
+from journeys.store.duck import literal
 
 # Event types a customer does something with; identify/alias/group are bookkeeping.
 ACTION_TYPES = ("track", "page", "screen")

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from journeys.analytics.common import EVENTS, literal
+from journeys.analytics.common import EVENTS
 from journeys.analytics.funnels.query import FunnelQuery
 from journeys.maps.model import Journey
+from journeys.store.duck import literal
 
 US = 1_000_000  # times are compared in microseconds
 NOT_BEHAVIOUR = "('identify', 'alias', 'group')"  # not steps customers take: no break in strict

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from journeys.analytics.common import EVENTS, literal
+from journeys.analytics.common import EVENTS
 from journeys.analytics.touchpoints import (
     MappedTouchpoint,
     lookup_sql,
     mapped_events_sql,
     touchpoint_index_sql,
 )
+from journeys.store.duck import literal
 
 X = "overlay_x"
 

@@ -13,7 +13,7 @@ customers): every anchored customer's step next to the anchor, ``(end)`` for non
 
 from __future__ import annotations
 
-from journeys.analytics.common import EVENTS, literal
+from journeys.analytics.common import EVENTS
 from journeys.analytics.paths.query import PathsQuery
 from journeys.analytics.paths.result import END
 from journeys.analytics.touchpoints import (
@@ -22,6 +22,7 @@ from journeys.analytics.touchpoints import (
     lookup_sql,
     touchpoint_index_sql,
 )
+from journeys.store.duck import literal
 
 
 def events_cte(

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from journeys.analytics.common import EVENTS, literal
+from journeys.analytics.common import EVENTS
 from journeys.analytics.retention.context import ChurnContext, RetentionContext
 from journeys.analytics.retention.periods import sql_index
 from journeys.analytics.retention.query import ACTIVITY_TYPES
+from journeys.store.duck import literal
 
 RAW_EVENTS = "events"  # the event log's table, before stitching
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from journeys.analytics.common import EVENTS, filter_sql, literal
+from journeys.analytics.common import EVENTS, filter_sql
 from journeys.analytics.segments.query import (
     BehaviourCondition,
     SegmentDefinition,
     TraitCondition,
 )
 from journeys.maps.model import Journey
+from journeys.store.duck import literal
 
 # Each customer's latest value of every trait, as one JSON object (``properties``, so that the
 # journey-file filters apply to traits unchanged). Ties on timestamp: the later event wins.

@@ -24,13 +24,12 @@ from journeys.events.importers.base import ReadContext
 from journeys.events.importers.mapping import ColumnMapping
 from journeys.events.importers.sql import (
     TableSource,
-    _checks,
-    _code_sql,
-    _fields_sql,
-    _reason_sql,
-    ident,
-    literal,
+    code_sql,
+    fields_sql,
+    reason_sql,
+    row_checks,
 )
+from journeys.store.duck import ident, literal
 from journeys.store.eventlog import DEDUP_MARGIN
 from journeys.store.segments import Built, SegmentImport
 
@@ -56,7 +55,7 @@ class ParquetSegment:
     def select(self, first_seq: int) -> str:
         """The segment's rows: mapped columns, typed property columns, refusals."""
         m, src = self.mapping, self.source
-        checks = _checks(src, m)
+        checks = row_checks(src, m)
         columns = [f"{first_seq - 1} + __pos AS seq"]
         optional = {
             "message_id": "__mid",
@@ -70,16 +69,16 @@ class ParquetSegment:
         columns += [f"src_{i} AS p{i}" for i in range(len(m.properties or ()))]
         columns += [
             "__code AS _code",
-            f"CASE WHEN __code IS NOT NULL THEN {_reason_sql(checks)} END AS _reason",
+            f"CASE WHEN __code IS NOT NULL THEN {reason_sql(checks)} END AS _reason",
             f"CASE WHEN __code IS NOT NULL THEN {src.raw()} END AS _raw",
         ]
         renamed = ", ".join(f"{ident(c)} AS src_{i}" for i, c in enumerate(m.properties or ()))
-        fields = _fields_sql(src, m)
+        fields = fields_sql(src, m)
         listed = ",\n    ".join(columns)
         return f"""
 SELECT
     {listed}
-FROM (SELECT *, {renamed + "," if renamed else ""} {_code_sql(checks)} AS __code FROM ({fields}))
+FROM (SELECT *, {renamed + "," if renamed else ""} {code_sql(checks)} AS __code FROM ({fields}))
 """
 
     def projection(self, table: str, first_seq: int) -> str:

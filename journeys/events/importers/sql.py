@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from journeys.events.importers.ids import content_id_sql
 from journeys.events.importers.mapping import UNIX_FORMATS, ColumnMapping
 from journeys.events.messages import MAX_ID_LENGTH
+from journeys.store.duck import ident, literal
 from journeys.store.schema import EVENT_TYPES
 
 TIMESTAMP_TYPES = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATE")
@@ -30,16 +31,6 @@ NUMBER_TYPES = (
     "FLOAT",
     "DOUBLE",
 )
-
-
-def ident(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    """A quoted SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True)
@@ -167,8 +158,8 @@ def select_sql(source: Source, m: ColumnMapping, *, hashes: bool = True) -> str:
     caller fills them in Arrow, which is cheaper than carrying them through DuckDB.
     """
     assert m.timestamp is not None and m.properties is not None  # resolved mappings have them
-    inner = _fields_sql(source, m)
-    checks = _checks(source, m)
+    inner = fields_sql(source, m)
+    checks = row_checks(source, m)
     content = content_id_sql(
         "__type",
         "__user",
@@ -195,7 +186,7 @@ def select_sql(source: Source, m: ColumnMapping, *, hashes: bool = True) -> str:
         ]
     columns += [
         "__code AS _code",
-        f"CASE WHEN __code IS NOT NULL THEN {_reason_sql(checks)} END AS _reason",
+        f"CASE WHEN __code IS NOT NULL THEN {reason_sql(checks)} END AS _reason",
         f"CASE WHEN __code IS NOT NULL THEN {source.raw()} END AS _raw",
         "CASE WHEN __code IS NOT NULL THEN __pos END AS _pos",
     ]
@@ -205,7 +196,7 @@ def select_sql(source: Source, m: ColumnMapping, *, hashes: bool = True) -> str:
     return f"""
 SELECT
     {listed}
-FROM (SELECT *, {_code_sql(checks)} AS __code FROM ({inner}))
+FROM (SELECT *, {code_sql(checks)} AS __code FROM ({inner}))
 """
 
 
@@ -226,7 +217,7 @@ def content_columns(m: ColumnMapping) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*fields.values(), *(m.properties or ())]))
 
 
-def _fields_sql(source: Source, m: ColumnMapping) -> str:
+def fields_sql(source: Source, m: ColumnMapping) -> str:
     assert m.timestamp is not None and m.properties is not None
 
     def text(column: str | None) -> str:
@@ -257,7 +248,7 @@ FROM {source.relation} AS src
 """
 
 
-def _checks(source: Source, m: ColumnMapping) -> list[tuple[str, str, str]]:
+def row_checks(source: Source, m: ColumnMapping) -> list[tuple[str, str, str]]:
     """(condition, code, reason SQL) in the order they are tried; the first that holds wins."""
     assert m.timestamp is not None
     ts = f"column {m.timestamp!r}"
@@ -303,11 +294,11 @@ def _checks(source: Source, m: ColumnMapping) -> list[tuple[str, str, str]]:
     ]
 
 
-def _code_sql(checks: list[tuple[str, str, str]]) -> str:
+def code_sql(checks: list[tuple[str, str, str]]) -> str:
     whens = "\n".join(f"    WHEN {cond} THEN {literal(code)}" for cond, code, _ in checks)
     return f"CASE\n{whens}\nEND"
 
 
-def _reason_sql(checks: list[tuple[str, str, str]]) -> str:
+def reason_sql(checks: list[tuple[str, str, str]]) -> str:
     whens = "\n".join(f"    WHEN {literal(code)} THEN {reason}" for _, code, reason in checks)
     return f"CASE __code\n{whens}\nEND"

@@ -19,7 +19,8 @@ import duckdb
 from journeys.events.importers import mapped
 from journeys.events.importers.base import EMPTY, Chunk, ReadContext, failure, open_binary
 from journeys.events.importers.mapping import ColumnMapping, resolve
-from journeys.events.importers.sql import NUMBER_TYPES, TableSource, ident, literal
+from journeys.events.importers.sql import NUMBER_TYPES, TableSource
+from journeys.store.duck import ident, literal
 
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_ROWS = 10_000
