@@ -1,6 +1,6 @@
 """The insights, and how the CLI, the HTTP API and the web app find them.
 
-Each insight package under ``journeys.analytics`` offers up to three thin entry points:
+Each insight package under ``journeys.analytics`` offers three thin entry points:
 
 - ``commands.py`` with ``register(analyse: typer.Typer) -> None`` (``journeys analyse …``);
 - ``api.py`` with ``router`` (an APIRouter under ``/api/analytics/…``);
@@ -13,6 +13,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
+import typer
 from fastapi import APIRouter
 
 
@@ -24,6 +25,7 @@ class Insight:
     title: str
     href: str  # its web page
     summary: str
+    commands: bool = True  # False: its commands are not under ``journeys analyse``
 
 
 INSIGHTS: tuple[Insight, ...] = (
@@ -69,40 +71,32 @@ INSIGHTS: tuple[Insight, ...] = (
         "Segments",
         "/analyse/segments",
         "Saved filters over traits and behaviour, usable in every analysis.",
+        commands=False,  # `journeys segments …`, a command group of its own
     ),
 )
 
 
-def _module(insight: Insight, name: str) -> ModuleType | None:
-    full = f"journeys.analytics.{insight.package}.{name}"
-    try:
-        return importlib.import_module(full)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and full.startswith(exc.name):
-            return None  # this insight has no such entry point (yet)
-        raise
+def _module(insight: Insight, name: str) -> ModuleType:
+    return importlib.import_module(f"journeys.analytics.{insight.package}.{name}")
 
 
 def available() -> list[Insight]:
-    """The insights that have a web page."""
-    return [i for i in INSIGHTS if _module(i, "web") is not None]
+    """The insights, as the analyse page lists them."""
+    return list(INSIGHTS)
 
 
-def register_commands(analyse: object) -> None:
+def register_commands(analyse: typer.Typer) -> None:
     """Add every insight's ``journeys analyse`` commands."""
     for insight in INSIGHTS:
-        module = _module(insight, "commands")
-        if module is not None:
-            module.register(analyse)
+        if insight.commands:
+            _module(insight, "commands").register(analyse)
 
 
 def api_routers() -> list[APIRouter]:
     """The HTTP API routers of the insights."""
-    modules = (_module(i, "api") for i in INSIGHTS)
-    return [m.router for m in modules if m is not None]
+    return [_module(i, "api").router for i in INSIGHTS]
 
 
 def web_routers() -> list[APIRouter]:
     """The web page routers of the insights."""
-    modules = (_module(i, "web") for i in INSIGHTS)
-    return [m.router for m in modules if m is not None]
+    return [_module(i, "web").router for i in INSIGHTS]
