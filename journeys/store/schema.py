@@ -27,45 +27,32 @@ INCOMING_SCHEMA = pa.schema(
 )
 INCOMING_COLUMNS: tuple[str, ...] = tuple(INCOMING_SCHEMA.names)
 
-# The columns of the ``events`` relation, in order. ``events`` is a view: the rows appended one
-# by one (``event_rows``) and every bulk-imported segment (``segments.py``).
-EVENT_COLUMNS: tuple[str, ...] = (
-    "seq",
-    "message_id",
-    "source",
-    "type",
-    "event",
-    "anonymous_id",
-    "user_id",
-    "channel",
-    "timestamp",
-    "original_timestamp",
-    "received_at",
-    "properties",
-    "context",
-    "traits",
-    "previous_id",
-    "group_id",
+# The columns of the ``events`` relation, in order, with their types. ``events`` is a view: the
+# rows appended batch by batch (``event_rows``) and every bulk-imported segment (``segments.py``).
+EVENT_COLUMN_TYPES: tuple[tuple[str, str], ...] = (
+    ("seq", "BIGINT NOT NULL"),
+    ("message_id", "VARCHAR NOT NULL"),
+    ("source", "VARCHAR NOT NULL"),
+    ("type", "VARCHAR NOT NULL"),
+    ("event", "VARCHAR NOT NULL"),
+    ("anonymous_id", "VARCHAR"),
+    ("user_id", "VARCHAR"),
+    ("channel", "VARCHAR"),
+    ("timestamp", "TIMESTAMP NOT NULL"),
+    ("original_timestamp", "TIMESTAMP"),
+    ("received_at", "TIMESTAMP NOT NULL"),
+    ("properties", "JSON"),
+    ("context", "JSON"),
+    ("traits", "JSON"),
+    ("previous_id", "VARCHAR"),
+    ("group_id", "VARCHAR"),
 )
+EVENT_COLUMNS: tuple[str, ...] = tuple(name for name, _ in EVENT_COLUMN_TYPES)
+_EVENT_ROWS = ",\n    ".join(f"{name} {kind}" for name, kind in EVENT_COLUMN_TYPES)
 
-EVENTS_DDL = """
+EVENTS_DDL = f"""
 CREATE TABLE IF NOT EXISTS event_rows (
-    seq                BIGINT    NOT NULL,
-    message_id         VARCHAR   NOT NULL,
-    source             VARCHAR   NOT NULL,
-    type               VARCHAR   NOT NULL,
-    event              VARCHAR   NOT NULL,
-    anonymous_id       VARCHAR,
-    user_id            VARCHAR,
-    channel            VARCHAR,
-    timestamp          TIMESTAMP NOT NULL,
-    original_timestamp TIMESTAMP,
-    received_at        TIMESTAMP NOT NULL,
-    properties         JSON,
-    context            JSON,
-    traits             JSON,
-    previous_id        VARCHAR,
-    group_id           VARCHAR
+    {_EVENT_ROWS}
 );
 CREATE TABLE IF NOT EXISTS event_segments (
     id          INTEGER   PRIMARY KEY,
