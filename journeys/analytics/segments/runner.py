@@ -47,14 +47,17 @@ def evaluate(
         if when is None:  # an empty log: nobody is in any segment
             return _result(segment, None, 0, [], limit, offset)
         sql = members_sql(segment, {j.id: j for j in workspace.journeys()}, when)
-        size = run_query(con, f"SELECT count(*) AS n FROM ({sql})", what="the segment")
-        page = run_query(
+        # One pass: the members are found once, then counted and paged.
+        row = run_query(
             con,
-            f"SELECT customer_id FROM ({sql}) ORDER BY customer_id LIMIT {limit} OFFSET {offset}",
+            f"""WITH m AS MATERIALIZED ({sql})
+            SELECT (SELECT count(*) FROM m) AS n,
+                   coalesce((SELECT list(customer_id ORDER BY customer_id) FROM (
+                       SELECT customer_id FROM m ORDER BY customer_id
+                       LIMIT {limit} OFFSET {offset})), []) AS page""",
             what="the segment",
-        )
-    n = int(size.column("n")[0].as_py())
-    return _result(segment, when, n, page.column("customer_id").to_pylist(), limit, offset)
+        ).to_pylist()[0]
+    return _result(segment, when, int(row["n"]), list(row["page"]), limit, offset)
 
 
 def _result(
