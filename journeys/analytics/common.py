@@ -56,6 +56,20 @@ def parse_duration(text: str, *, what: str = "duration") -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def elapsed_text(seconds: float | None) -> str:
+    """A time span as people read it: ``45s``, ``3m 20s``, ``2h 5m``, ``3d 4h`` (or empty)."""
+    if seconds is None:
+        return ""
+    s = round(seconds)
+    for unit, size, sub, sub_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60)):
+        if s >= size:
+            rest = (s % size) // sub_size
+            return f"{s // size}{unit} {rest}{sub}" if rest else f"{s // size}{unit}"
+    if s >= 60:
+        return f"{s // 60}m {s % 60}s" if s % 60 else f"{s // 60}m"
+    return f"{seconds:.0f}s" if seconds >= 1 else f"{seconds:.2f}s"
+
+
 class Step(BaseModel):
     """One step of an analysis: an event with property filters, or a journey's touchpoint.
 

@@ -5,23 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from journeys.analytics.common import elapsed_text
 from journeys.analytics.dfg.result import DfgEdge, DfgResult
 
 CHART_EDGES = 60  # more edges than this make a hairball nobody can read
-
-
-def duration_text(seconds: float | None) -> str:
-    """A short human duration: ``45s``, ``3m 20s``, ``2h 5m``, ``3d 4h``."""
-    if seconds is None:
-        return ""
-    s = round(seconds)
-    for unit, size, sub, sub_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60)):
-        if s >= size:
-            rest = (s % size) // sub_size
-            return f"{s // size}{unit} {rest}{sub}" if rest else f"{s // size}{unit}"
-    if s >= 60:
-        return f"{s // 60}m {s % 60}s" if s % 60 else f"{s // 60}m"
-    return f"{seconds:.0f}s" if seconds >= 1 else f"{seconds:.2f}s"
 
 
 def summary_text(result: DfgResult) -> str:
@@ -38,7 +25,7 @@ def summary_text(result: DfgResult) -> str:
 
 def edge_rows(result: DfgResult) -> list[tuple[str, str, str, str]]:
     """(from, to, count, median time) per edge."""
-    return [(e.from_, e.to, f"{e.count:,}", duration_text(e.median_seconds)) for e in result.edges]
+    return [(e.from_, e.to, f"{e.count:,}", elapsed_text(e.median_seconds)) for e in result.edges]
 
 
 def node_rows(result: DfgResult) -> list[tuple[str, str, str, str, str]]:
@@ -86,7 +73,7 @@ def graph_options(result: DfgResult, limit: int = CHART_EDGES) -> dict[str, Any]
             "lineStyle": {"width": 1 + 9 * e.count / top_count},
             "tooltip": {
                 "formatter": f"{e.from_} → {e.to}: {e.count:,} "
-                f"(median {duration_text(e.median_seconds)})"
+                f"(median {elapsed_text(e.median_seconds)})"
             },
         }
         for e in edges

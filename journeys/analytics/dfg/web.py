@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from journeys.analytics.common import elapsed_text
 from journeys.analytics.dfg.format import (
     CHART_EDGES,
-    duration_text,
     graph_options,
     summary_text,
 )
@@ -43,7 +43,7 @@ def dfg_page(request: Request) -> Response:
         options=graph_options(result),
         edges=result.edges[:TABLE_ROWS],
         table_rows=TABLE_ROWS,
-        duration=duration_text,
+        duration=elapsed_text,
         **context,
     )
 

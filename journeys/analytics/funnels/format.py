@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from journeys.analytics.common import elapsed_text
 from journeys.analytics.funnels.result import FunnelResult, StepResult
 
 HEADERS = ("step", "customers", "from previous", "from first", "dropped", "avg time", "median time")
@@ -14,17 +15,6 @@ def percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
-def duration(seconds: float | None) -> str:
-    """A time to convert in the largest fitting unit: ``45s``, ``12m``, ``3.5h``, ``2.1d``."""
-    if seconds is None:
-        return ""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            value = seconds / size
-            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
-    return f"{seconds:.0f}s"
-
-
 def step_row(s: StepResult) -> list[str]:
     """One step as table cells, in the order of HEADERS."""
     return [
@@ -33,8 +23,8 @@ def step_row(s: StepResult) -> list[str]:
         percent(s.conversion_from_previous) if s.step > 1 else "",
         percent(s.conversion_from_first),
         f"{s.dropped:,}" if s.step > 1 else "",
-        duration(s.avg_seconds_to_convert),
-        duration(s.median_seconds_to_convert),
+        elapsed_text(s.avg_seconds_to_convert),
+        elapsed_text(s.median_seconds_to_convert),
     ]
 
 

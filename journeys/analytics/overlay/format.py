@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
+from journeys.analytics.common import elapsed_text
 from journeys.analytics.overlay.result import MeasuredMap, PainPoints
-
-
-def duration(seconds: float | None) -> str:
-    """``3.2 d``, ``4.0 h``, ``12 min``, ``40 s``; empty when unknown."""
-    if seconds is None:
-        return ""
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.1f} {unit}"
-    return f"{seconds:.0f} s"
 
 
 def share(value: float | None) -> str:
@@ -29,7 +20,7 @@ def stage_rows(m: MeasuredMap) -> list[list[str]]:
             f"{s.continued:,}",
             share(s.conversion),
             f"{s.dropped:,}",
-            duration(s.median_seconds_to_next_stage),
+            elapsed_text(s.median_seconds_to_next_stage),
         ]
         for s in m.stages
     ]
@@ -45,7 +36,7 @@ def touchpoint_rows(m: MeasuredMap) -> list[list[str]]:
             f"{t.events:,}",
             f"{t.dropped:,}",
             share(t.drop_off_rate),
-            duration(t.median_seconds_to_next),
+            elapsed_text(t.median_seconds_to_next),
             "worst" if t.worst else "",
         ]
         for t in m.touchpoints

@@ -9,9 +9,8 @@ from typing import Any
 
 import duckdb
 
-from journeys.analytics.common import run_query
+from journeys.analytics.common import elapsed_text, run_query
 from journeys.analytics.overlay import builder, rules
-from journeys.analytics.overlay.format import duration
 from journeys.analytics.overlay.query import OverlayQuery
 from journeys.analytics.overlay.result import (
     DroppedCustomers,
@@ -116,7 +115,7 @@ def pain_points(workspace: Workspace, query: OverlayQuery, top: int = 10) -> Pai
             Signal(
                 kind="time",
                 value=seconds,
-                text=f"median {duration(seconds)} until their next touchpoint",
+                text=f"median {elapsed_text(seconds)} until their next touchpoint",
             ),
         ]
         points.append(
