@@ -181,9 +181,15 @@ def serve(
 
 
 def _serve(ws: Workspace, host: str, port: int) -> None:
+    import threading
+
     import uvicorn
 
     from journeys.api.app import create_app
+    from journeys.feedback.text import warm_up
+
+    # The comment models take seconds to load: load them now, not on the first survey answer.
+    threading.Thread(target=warm_up, name="text-models", daemon=True).start()
 
     out.print(
         f"Journeys is serving workspace {ws.root} on http://{host}:{port}/ "
@@ -381,3 +387,12 @@ from journeys.analytics.segments import cli as segments_cli  # noqa: E402
 
 register_commands(analyse_app)
 app.add_typer(segments_cli.app, name="segments")
+from journeys.feedback.tickets import cli as tickets_cli  # noqa: E402
+
+app.add_typer(tickets_cli.app, name="tickets")
+from journeys.feedback.surveys import cli as surveys_cli  # noqa: E402
+
+app.add_typer(surveys_cli.app, name="surveys")
+from journeys.feedback.text import cli as text_cli  # noqa: E402
+
+app.add_typer(text_cli.app, name="text")

@@ -37,6 +37,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_timeout", "60", "Seconds an analysis may run before it is stopped."),
     Setting("demo_customers", "20000", "How many synthetic customers `journeys demo` generates."),
     Setting("demo_seed", "42", "Random seed of the demo data generator."),
+    # The closed loop: how soon a ticket must be answered per priority, and escalation.
+    Setting("sla_high_hours", "4", "Hours to contact the customer of a high-priority ticket."),
+    Setting("sla_normal_hours", "24", "Hours to contact the customer of a normal ticket."),
+    Setting("sla_low_hours", "72", "Hours to contact the customer of a low-priority ticket."),
+    Setting(
+        "ticket_escalation_seconds",
+        "60",
+        "How often the server escalates tickets past their SLA (0: never; the CLI still can).",
+    ),
+    Setting(
+        "ticket_default_team",
+        "Customer service",
+        "Team of a ticket whose touchpoint names no owner (or that has no touchpoint).",
+    ),
+    Setting(
+        "survey_dispatch_seconds",
+        "5",
+        "How often the server turns survey trigger events into invitations (0: never).",
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

@@ -9,12 +9,18 @@ one readable line with a non-zero exit.
     │   ├── JourneyFileInvalid (422, journey_invalid)      details: list of issues
     │   ├── ImportFailed (422, import_failed)               a file that cannot be read
     │   ├── EventRejected (422, event_invalid)             details: per-item errors
+    │   ├── SurveyFileInvalid (422, survey_invalid)        details: list of issues
+    │   ├── AnswerInvalid (422, answer_invalid)            a score out of range, …
+    │   ├── TaxonomyInvalid (422, taxonomy_invalid)        details: list of issues
     │   └── MalformedJson (400, malformed_json)            a body that is not JSON
     ├── PayloadTooLarge (413, payload_too_large)
     ├── Unauthorized (401, unauthorized)                   missing or unknown write key
+    ├── LinkInvalid (403, link_invalid)                    a survey link that was not signed by us
+    ├── LinkExpired (410, link_expired)                    a survey link past its validity
     ├── NotFound (404, not_found)
     │   ├── CustomerNotFound (404, customer_not_found)
     │   ├── JourneyNotFound (404, journey_not_found)
+    │   ├── SurveyNotFound (404, survey_not_found)
     │   └── MergeNotFound (404, merge_not_found)
     ├── Conflict (409, conflict)
     │   └── WorkspaceExists (409, workspace_exists)
@@ -60,6 +66,18 @@ class EventRejected(InvalidInput):
     code = "event_invalid"
 
 
+class SurveyFileInvalid(InvalidInput):
+    code = "survey_invalid"
+
+
+class AnswerInvalid(InvalidInput):
+    code = "answer_invalid"
+
+
+class TaxonomyInvalid(InvalidInput):
+    code = "taxonomy_invalid"
+
+
 class MalformedJson(InvalidInput):
     status = 400
     code = "malformed_json"
@@ -75,6 +93,16 @@ class Unauthorized(JourneysError):
     code = "unauthorized"
 
 
+class LinkInvalid(JourneysError):
+    status = 403
+    code = "link_invalid"
+
+
+class LinkExpired(JourneysError):
+    status = 410
+    code = "link_expired"
+
+
 class NotFound(JourneysError):
     status = 404
     code = "not_found"
@@ -86,6 +114,10 @@ class CustomerNotFound(NotFound):
 
 class JourneyNotFound(NotFound):
     code = "journey_not_found"
+
+
+class SurveyNotFound(NotFound):
+    code = "survey_not_found"
 
 
 class MergeNotFound(NotFound):

@@ -3,6 +3,7 @@
 DIR/
   workspace.yaml      marks the folder as a workspace
   journeys/*.yaml     journey files (journeys as code; keep them in git)
+  surveys/*.yaml      survey files, attached to the journeys' touchpoints
   events.duckdb       the event log and everything derived from it
   journeys.sqlite     operational data (sources and their write keys, …)
 """
@@ -59,6 +60,10 @@ class Workspace:
         if examples:
             for path in example_journey_files():
                 shutil.copyfile(path, ws.journeys_dir / path.name)
+            surveys = ws.root / "surveys"
+            surveys.mkdir(exist_ok=True)
+            for path in _examples("journeys.feedback.surveys"):
+                shutil.copyfile(path, surveys / path.name)
         return ws
 
     @classmethod
@@ -145,5 +150,9 @@ class Workspace:
 
 def example_journey_files() -> list[Path]:
     """The demo journeys shipped with the package."""
-    folder = resources.files("journeys.maps") / "examples"
+    return _examples("journeys.maps")
+
+
+def _examples(package: str) -> list[Path]:
+    folder = resources.files(package) / "examples"
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))

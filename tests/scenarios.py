@@ -32,19 +32,19 @@ __all__ = ["T0", "D", "H", "M", "journeys_for", "messages_for"]
 def messages_for(people: Mapping[str, Sequence[EventSpec]]) -> list[dict[str, Any]]:
     """The Segment messages of a scenario, in the order given (person by person)."""
     messages = []
-    n = 0
     for person, events in people.items():
         who = {"anonymousId": person[5:]} if person.startswith("anon:") else {"userId": person}
-        for spec in events:
+        for n, spec in enumerate(events):
             event, ts, *rest = spec
             properties = rest[0] if rest else {}
-            n += 1
             msg: dict[str, Any] = {
                 "type": "track",
                 "event": event,
                 "timestamp": _iso(ts),
                 "properties": properties,
-                "messageId": f"scenario-{n}",
+                # Derived from what it says: sending a scenario again stores nothing new,
+                # and two scenarios sent into one log do not collide.
+                "messageId": f"scenario-{person}-{n}-{event}-{_iso(ts)}",
                 **who,
             }
             if len(rest) > 1:

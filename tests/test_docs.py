@@ -25,8 +25,13 @@ def command_paths(group: typer.Typer, prefix: str = "journeys") -> list[str]:
 
 
 def test_every_cli_command_is_in_the_cli_docs() -> None:
-    # `journeys analyse …` commands are documented with their insight, in docs/analytics/.
-    pages = [DOCS / "cli.md", *sorted((DOCS / "analytics").glob("*.md"))]
+    # `journeys analyse …` commands are documented with their insight, in docs/analytics/;
+    # the feedback commands (surveys, text, tickets) with their feature, in docs/feedback/.
+    pages = [
+        DOCS / "cli.md",
+        *sorted(DOCS.glob("analytics/*.md")),
+        *sorted(DOCS.glob("feedback/*.md")),
+    ]
     text = "\n".join(p.read_text(encoding="utf-8") for p in pages)
     missing = [p for p in command_paths(app) if f"`{p}" not in text]
     assert missing == []

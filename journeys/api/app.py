@@ -14,8 +14,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from journeys import __version__
+from journeys import __version__, background, config
 from journeys.errors import JourneysError
+from journeys.feedback.surveys.triggers import dispatch
+from journeys.feedback.tickets.tasks import periodic_escalation
 from journeys.workspace import Workspace
 
 STATIC = Path(__file__).parent.parent / "web" / "static"
@@ -27,7 +29,16 @@ def create_app(workspace: Workspace) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         workspace.events  # noqa: B018 - open the event log (and run its consumers) at start-up
-        yield
+        # While serving: overdue tickets escalate, survey triggers turn into invitations.
+        async with (
+            periodic_escalation(workspace),
+            background.every(
+                float(config.get("survey_dispatch_seconds")),
+                "survey trigger dispatch",
+                lambda: dispatch(workspace),
+            ),
+        ):
+            yield
         workspace.close()
 
     app = FastAPI(
@@ -44,6 +55,10 @@ def create_app(workspace: Workspace) -> FastAPI:
 
     from journeys.analytics import registry
     from journeys.api import customers, tracking
+    from journeys.feedback.surveys import api as surveys_api
+    from journeys.feedback.surveys import web as surveys_web
+    from journeys.feedback.tickets import api as tickets_api
+    from journeys.feedback.tickets import web as tickets_web
     from journeys.web import analyse as web_analyse
     from journeys.web import customers as web_customers
     from journeys.web import routes as web
@@ -53,6 +68,10 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(web.router)
     app.include_router(web_customers.router)
     app.include_router(web_analyse.router)
+    app.include_router(surveys_api.router)
+    app.include_router(surveys_web.router)
+    app.include_router(tickets_api.router)
+    app.include_router(tickets_web.router)
     for router in registry.api_routers() + registry.web_routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

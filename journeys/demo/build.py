@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from journeys.demo.feedback import seed_feedback
 from journeys.demo.generator import generate
 from journeys.errors import NotFound
 from journeys.workspace import Workspace
@@ -48,6 +49,7 @@ def build_demo(
         started = time.perf_counter()
         ws.events.append(table, "demo")
         ws.events.sync()  # identities and profiles are built before the app serves
+        seed_feedback(ws, seed, say=say)
         load_s = time.perf_counter() - started
     con = ws.events.reader()
     row = con.execute(

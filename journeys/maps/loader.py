@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Generic, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -25,9 +25,9 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from journeys.errors import JourneyFileInvalid
+from journeys.errors import InvalidInput, JourneyFileInvalid
 from journeys.maps.model import CHANNELS, Journey
-from journeys.maps.rules import RULES, Loc, field_path, run_rules
+from journeys.maps.rules import RULES, Finding, Loc, field_path, run_rules
 
 LOADER_CODES: tuple[str, ...] = (
     "file_unreadable",
@@ -104,26 +104,51 @@ def validate_files(paths: Iterable[Path]) -> list[ValidationIssue]:
 # -- checking -------------------------------------------------------------------------------
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 @dataclass
-class _Checked:
+class Checked(Generic[M]):
+    """A YAML file checked against a model: the model when valid, and every issue located."""
+
     file: str
-    journey: Journey | None
+    value: M | None
     issues: list[ValidationIssue]
     locator: _Locator | None = None
 
+    @property
+    def journey(self) -> M | None:
+        return self.value
+
+    def accept(
+        self, what: str = "journey file", error: type[InvalidInput] = JourneyFileInvalid
+    ) -> M:
+        """The value, or ``error`` naming the first issue (all of them in its details)."""
+        if self.value is not None and not self.issues:
+            return self.value
+        first, more = self.issues[0], len(self.issues) - 1
+        suffix = f" (and {more} more issue{'s' if more > 1 else ''})" if more else ""
+        raise error(
+            f"invalid {what} {first.text()}{suffix}",
+            details=[issue.model_dump() for issue in self.issues],
+        )
+
+
+_Checked = Checked[Journey]
+
 
 def _accept(checked: _Checked) -> Journey:
-    if checked.journey is not None and not checked.issues:
-        return checked.journey
-    first, more = checked.issues[0], len(checked.issues) - 1
-    suffix = f" (and {more} more issue{'s' if more > 1 else ''})" if more else ""
-    raise JourneyFileInvalid(
-        f"invalid journey file {first.text()}{suffix}",
-        details=[issue.model_dump() for issue in checked.issues],
-    )
+    return checked.accept()
 
 
 def _check_file(path: Path) -> _Checked:
+    return check_file(path, Journey, run_rules)
+
+
+def check_file(
+    path: Path, model: type[M], rules: Callable[[M], list[Finding]] | None = None
+) -> Checked[M]:
+    """Read and check one YAML file against ``model`` (then its ``rules``); never raises."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -131,31 +156,39 @@ def _check_file(path: Path) -> _Checked:
         issue = _issue(
             str(path), 1, 1, DOCUMENT, "file_unreadable", f"cannot read the file: {reason}"
         )
-        return _Checked(str(path), None, [issue])
-    return _check_text(text, str(path))
+        return Checked(str(path), None, [issue])
+    return check_text(text, str(path), model, rules)
 
 
 def _check_text(text: str, name: str) -> _Checked:
+    return check_text(text, name, Journey, run_rules)
+
+
+def check_text(
+    text: str, name: str, model: type[M], rules: Callable[[M], list[Finding]] | None = None
+) -> Checked[M]:
+    """Check YAML text against ``model`` (then its ``rules``); ``name`` stands for the file."""
     try:
         root = YAML(typ="rt").load(text)
     except YAMLError as e:
-        return _Checked(name, None, [_syntax_issue(e, text, name)])
+        return Checked(name, None, [_syntax_issue(e, text, name)])
     if not isinstance(root, CommentedMap):
         what = "empty" if root is None else _describe(_plain(root))
-        message = f"a journey file must be a mapping (id:, name:, stages: …), but it is {what}"
-        return _Checked(name, None, [_issue(name, 1, 1, DOCUMENT, "not_a_mapping", message)])
+        fields = ", ".join(f"{f}:" for f in list(model.model_fields)[:3])
+        message = f"the file must be a mapping ({fields} …), but it is {what}"
+        return Checked(name, None, [_issue(name, 1, 1, DOCUMENT, "not_a_mapping", message)])
     locator = _Locator(root)
     try:
-        journey = Journey.model_validate(_plain(root))
+        value = model.model_validate(_plain(root))
     except ValidationError as e:
-        issues = [_issue_from_error(err, locator, name) for err in e.errors()]
-        return _Checked(name, None, _sorted(issues), locator)
+        issues = [_issue_from_error(err, locator, name, model) for err in e.errors()]
+        return Checked(name, None, _sorted(issues), locator)
     issues = []
-    for finding in run_rules(journey):
+    for finding in rules(value) if rules else []:
         line, column = locator.find(finding.loc)
         path = field_path(finding.loc)
         issues.append(_issue(name, line, column, path, finding.code, finding.message))
-    return _Checked(name, journey, _sorted(issues), locator)
+    return Checked(name, value, _sorted(issues), locator)
 
 
 def _check_journey_ids(checked: Sequence[_Checked]) -> None:
@@ -258,7 +291,9 @@ class _Locator:
 # -- Pydantic errors → issues ---------------------------------------------------------------
 
 
-def _issue_from_error(err: ErrorDetails, locator: _Locator, file: str) -> ValidationIssue:
+def _issue_from_error(
+    err: ErrorDetails, locator: _Locator, file: str, root: type[BaseModel]
+) -> ValidationIssue:
     loc: Loc = tuple(err["loc"])
     code = _code_for(err["type"], loc, err["input"])
     if code == "missing_field":
@@ -267,7 +302,7 @@ def _issue_from_error(err: ErrorDetails, locator: _Locator, file: str) -> Valida
         line, column = locator.find(loc, key=code == "unknown_field")
     # A non-text key is reported by its text, not as a list index.
     shown = (*loc[:-1], str(loc[-1])) if err["type"] == "invalid_key" else loc
-    message = _message(code, err, loc)
+    message = _message(code, err, loc, root)
     return _issue(file, line, column, field_path(shown), code, message)
 
 
@@ -295,13 +330,13 @@ def _code_for(error_type: str, loc: Loc, value: Any) -> str:
     return "invalid_value"
 
 
-def _message(code: str, err: ErrorDetails, loc: Loc) -> str:
+def _message(code: str, err: ErrorDetails, loc: Loc, root: type[BaseModel]) -> str:
     """A sentence naming the bad value and what is allowed."""
     name, value, ctx = _short_path(loc), err["input"], err.get("ctx") or {}
     if code == "unknown_field":
-        return _unknown_field_message(loc, err["type"] == "invalid_key")
+        return _unknown_field_message(loc, err["type"] == "invalid_key", root)
     if code == "missing_field":
-        return f"the {_kind(loc[:-1])} has no {loc[-1]!r}, which is required"
+        return f"the {_kind(loc[:-1], root)} has no {loc[-1]!r}, which is required"
     if code == "unknown_channel":
         close = difflib.get_close_matches(str(value), CHANNELS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -309,7 +344,7 @@ def _message(code: str, err: ErrorDetails, loc: Loc) -> str:
     if code == "invalid_value" and "expected" in ctx:
         return f"{name} is {_show(value)}; allowed values: {ctx['expected']}"
     if code == "out_of_range":
-        return f"{name} is {_show(value)}; it must be {_bounds(loc, ctx)}"
+        return f"{name} is {_show(value)}; it must be {_bounds(loc, ctx, root)}"
     if code == "invalid_id":
         return (
             f"{_show(value)} is not a valid id: use lower-case letters, digits, '-' and '_' "
@@ -329,14 +364,14 @@ def _message(code: str, err: ErrorDetails, loc: Loc) -> str:
     return f"{name} is {_show(value)}: {err['msg']}"
 
 
-def _unknown_field_message(loc: Loc, bad_key: bool) -> str:
-    model = _model_at(loc[:-1])
+def _unknown_field_message(loc: Loc, bad_key: bool, root: type[BaseModel]) -> str:
+    model = _model_at(loc[:-1], root)
     allowed = list(model.model_fields) if model else []
     key = str(loc[-1])
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     what = f"field name {loc[-1]!r} is not text" if bad_key else f"unknown field {key!r}"
-    return f"{what} in the {_kind(loc[:-1])}{hint}; allowed fields: {', '.join(allowed)}"
+    return f"{what} in the {_kind(loc[:-1], root)}{hint}; allowed fields: {', '.join(allowed)}"
 
 
 def _expected(error_type: str) -> str | None:
@@ -346,8 +381,8 @@ def _expected(error_type: str) -> str | None:
     return None
 
 
-def _bounds(loc: Loc, ctx: dict[str, Any]) -> str:
-    model, name = _model_at(loc[:-1]), loc[-1]
+def _bounds(loc: Loc, ctx: dict[str, Any], root: type[BaseModel]) -> str:
+    model, name = _model_at(loc[:-1], root), loc[-1]
     limits = {k: v for k, v in ctx.items() if k in ("ge", "le", "gt", "lt")}
     if model is not None and isinstance(name, str) and name in model.model_fields:
         for meta in model.model_fields[name].metadata:
@@ -368,9 +403,9 @@ def _short_path(loc: Loc) -> str:
     return field_path(loc[last:]) or "the journey"
 
 
-def _model_at(loc: Loc) -> type[BaseModel] | None:
-    """The model class of the mapping at ``loc`` (Journey at the top)."""
-    model: type[BaseModel] = Journey
+def _model_at(loc: Loc, root: type[BaseModel]) -> type[BaseModel] | None:
+    """The model class of the mapping at ``loc`` (``root`` at the top)."""
+    model: type[BaseModel] = root
     for part in loc:
         if isinstance(part, int):
             continue
@@ -394,8 +429,8 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _kind(loc: Loc) -> str:
-    model = _model_at(loc)
+def _kind(loc: Loc, root: type[BaseModel]) -> str:
+    model = _model_at(loc, root)
     if model is None:
         return "mapping"
     return re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()

@@ -1,11 +1,14 @@
 """The operational store: transactional data behind SQLAlchemy (SQLite by default).
 
-It holds what is not behaviour: for now the tracking sources and their write keys; later
-surveys, tickets, automations' state and the loyalty ledger.
+It holds what is not behaviour: the tracking sources and their write keys, survey responses
+and invitations, tickets; later automations' state and the loyalty ledger. Each domain declares
+its tables on :class:`Base` in its own module, listed in ``TABLE_MODULES`` so the store creates
+them at start-up.
 """
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from datetime import datetime
 
@@ -21,6 +24,10 @@ from journeys.maps.model import CHANNELS
 
 class Base(DeclarativeBase):
     pass
+
+
+# Modules that declare tables on Base; imported before ``create_all``.
+TABLE_MODULES = ("journeys.feedback.surveys.tables", "journeys.feedback.tickets.tables")
 
 
 class SourceRow(Base):
@@ -49,6 +56,8 @@ class OperationalStore:
     def __init__(self, url: str, clock: Clock | None = None) -> None:
         self.engine = create_engine(url)
         self.clock = clock or SystemClock()
+        for module in TABLE_MODULES:
+            importlib.import_module(module)
         Base.metadata.create_all(self.engine)
         self._keys: dict[str, Source] = {}
 
