@@ -194,6 +194,13 @@ def test_a_detractor_opens_a_ticket_with_the_touchpoint_owner(sws: Workspace) ->
     assert promoter.token is not None
     happy = answers.answer_link(sws, promoter.token, Answer(score=10, root_cause="cleaner"))
     assert happy.response.ticket_id is None
+    with TestClient(create_app(sws)) as client:
+        inbox = client.get("/tickets").text
+    assert f'data-ticket="{result.response.ticket_id}"' in inbox
+    # The loop so far: one detractor, ticketed, not yet contacted.
+    assert 'data-figure="detractors">1<' in inbox
+    assert 'data-figure="ticketed">1 <small>(100 %)' in inbox
+    assert 'data-figure="within-sla">0 <small>(0 %)' in inbox
 
 
 # -- triggers and fatigue ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ from journeys.feedback.tickets.model import (
     TicketFilter,
     TicketSummary,
 )
+from journeys.feedback.tickets.report import closed_loop_report
 from journeys.web.routes import _page
 
 router = APIRouter(include_in_schema=False)
@@ -65,6 +66,7 @@ def inbox(
         statuses=STATUSES,
         priorities=PRIORITIES,
         teams=service.teams(ws),
+        report=closed_loop_report(ws),
         page=page,
         prev_href=_href(query, page - 1) if page > 1 else None,
         next_href=_href(query, page + 1) if found.offset + len(found.items) < found.total else None,
