@@ -60,6 +60,13 @@ INSIGHTS: tuple[Insight, ...] = (
         "Cohorts by first event and how many return; customers gone quiet.",
     ),
     Insight(
+        "kpis",
+        "KPIs",
+        "/analyse/kpis",
+        "NPS, CSAT, CES and sentiment per touchpoint, stage, journey, persona or segment over "
+        "time; response time, first-contact resolution and SLA; the board of the three levels.",
+    ),
+    Insight(
         "overlay",
         "Pain points",
         "/analyse/painpoints",

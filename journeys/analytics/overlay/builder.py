@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from journeys.analytics.common import EVENTS
+from journeys.analytics.kpis.builder import ANSWERED, TICKET_EVENTS
 from journeys.analytics.touchpoints import (
     MappedTouchpoint,
     lookup_sql,
@@ -94,13 +95,18 @@ GROUP BY st
 
 
 def unmapped_sql(touchpoints: list[MappedTouchpoint], relation: str, top: int) -> str:
-    """The journey's customers' other events within their journey's span, by event name."""
+    """The journey's customers' other events within their journey's span, by event name.
+
+    Survey answers and ticket steps are left out: they are what was said and done about the
+    journey (the map shows them as feedback), not behaviour the design lacks.
+    """
+    feedback = ", ".join(literal(e) for e in (ANSWERED, *TICKET_EVENTS))
     return f"""
 WITH span AS (SELECT c, min(t) AS lo, max(t) AS hi FROM {X} GROUP BY c),
 other AS (
     SELECT e.event, e.customer_id
     FROM {relation} e JOIN span ON e.customer_id = span.c AND e.timestamp BETWEEN lo AND hi
-    WHERE ({touchpoint_index_sql(touchpoints)}) IS NULL
+    WHERE ({touchpoint_index_sql(touchpoints)}) IS NULL AND e.event NOT IN ({feedback})
 )
 SELECT event, count(*) AS events, count(DISTINCT customer_id) AS customers,
        sum(count(*)) OVER () AS total

@@ -5,6 +5,28 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+class FeedbackMeasure(BaseModel):
+    """What customers said about a place of the journey, and the tickets opened about it.
+
+    From the ``survey_answered`` and ``ticket_opened`` events that name the place (their
+    ``journey``, ``stage`` and ``touchpoint`` properties); see docs/analytics/kpis.md.
+    """
+
+    answers: int = Field(default=0, description="Survey answers of every kind.")
+    nps: float | None = Field(default=None, description="NPS, −100 … 100.")
+    nps_margin_of_error: float | None = Field(default=None, description="95 %, NPS points.")
+    nps_responses: int = 0
+    csat: float | None = Field(default=None, description="Percent of csat answers 4–5.")
+    csat_responses: int = 0
+    ces: float | None = Field(default=None, description="Mean ces answer, 1 … 7.")
+    ces_responses: int = 0
+    sentiment: float | None = Field(default=None, description="Mean comment sentiment, −1 … 1.")
+    comments: int = Field(default=0, description="Answers whose comment has a sentiment.")
+    negative_comments: int = 0
+    tickets: int = Field(default=0, description="Tickets opened about it.")
+    escalated: int = Field(default=0, description="…of which escalated past their SLA.")
+
+
 class StageMeasure(BaseModel):
     """A stage as customers lived it."""
 
@@ -15,6 +37,7 @@ class StageMeasure(BaseModel):
     conversion: float | None = Field(description="continued / reached; None for the last stage.")
     dropped: int = Field(description="reached − continued (0 for the last stage).")
     median_seconds_to_next_stage: float | None
+    feedback: FeedbackMeasure = Field(default_factory=FeedbackMeasure)
 
 
 class TouchpointMeasure(BaseModel):
@@ -33,6 +56,7 @@ class TouchpointMeasure(BaseModel):
         description="Median time from an event here to the customer's next touchpoint."
     )
     worst: bool = False
+    feedback: FeedbackMeasure = Field(default_factory=FeedbackMeasure)
 
 
 class UnmappedEvent(BaseModel):
@@ -58,12 +82,20 @@ class MeasuredMap(BaseModel):
     unmatched_touchpoints: list[str] = Field(
         description="Designed touchpoints without an event matcher: never measured."
     )
+    feedback: FeedbackMeasure = Field(
+        default_factory=FeedbackMeasure, description="Everything said about the journey."
+    )
+    unmatched_feedback: dict[str, FeedbackMeasure] = Field(
+        default_factory=dict,
+        description="Feedback about designed touchpoints without a matcher (offline ones), "
+        "by touchpoint id.",
+    )
 
 
 class Signal(BaseModel):
-    """One piece of evidence for a pain point (drop-off, time; later sentiment and tickets)."""
+    """One piece of evidence for a pain point."""
 
-    kind: str  # drop_off | time | (sentiment | tickets, once feedback exists)
+    kind: str  # drop_off | time | sentiment | tickets
     value: float
     text: str
 
@@ -76,7 +108,10 @@ class PainPoint(BaseModel):
     name: str
     stage: str
     channel: str
-    score: float = Field(description="0..1: the weighted share of the worst drop-off and time.")
+    score: float = Field(
+        description="0..1: drop-off, time, negative comments and ticket load, each against "
+        "the journey's worst, weighted."
+    )
     reached: int
     dropped: int
     signals: list[Signal]

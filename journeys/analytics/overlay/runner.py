@@ -9,11 +9,13 @@ from typing import Any
 
 import duckdb
 
-from journeys.analytics.common import elapsed_text, run_query
+from journeys.analytics.common import EVENTS, elapsed_text, run_query
 from journeys.analytics.overlay import builder, rules
+from journeys.analytics.overlay.feedback import PlaceFeedback, place_feedback
 from journeys.analytics.overlay.query import OverlayQuery
 from journeys.analytics.overlay.result import (
     DroppedCustomers,
+    FeedbackMeasure,
     MeasuredMap,
     PainPoint,
     PainPoints,
@@ -27,15 +29,18 @@ from journeys.analytics.touchpoints import MappedTouchpoint
 from journeys.maps.model import Journey
 from journeys.workspace import Workspace
 
-# How a pain score weighs drop-off against time spent (time alone is often just reading).
-DROP_WEIGHT, TIME_WEIGHT = 0.6, 0.4
+# How a pain score weighs its signals (time alone is often just reading). A journey without
+# comments or tickets is scored on the signals it has, the weights scaled to add up to 1: then
+# drop-off counts 0.6 and time 0.4.
+WEIGHTS = {"drop_off": 0.3, "time": 0.2, "sentiment": 0.25, "tickets": 0.25}
 
 
 @dataclass(frozen=True)
 class _Prepared:
     journey: Journey
     touchpoints: list[MappedTouchpoint]
-    relation: str
+    relation: str  # the events in the range
+    undated: str  # the events of every day (the segment still applies)
     last_stage: int
 
 
@@ -77,7 +82,8 @@ def _measure(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
         stage_indexes = sorted({tp.stage_index for tp in p.touchpoints})
         by_stage = {r["st"]: r for r in _rows(con, builder.stages_sql(stage_indexes))}
         unmapped = _rows(con, builder.unmapped_sql(p.touchpoints, p.relation, query.unmapped))
-    touchpoints = [_touchpoint(p.journey, tp, by_index.get(tp.index)) for tp in p.touchpoints]
+        said = place_feedback(con, p.journey, query, p.undated)
+    touchpoints = [_touchpoint(p.journey, tp, by_index.get(tp.index), said) for tp in p.touchpoints]
     for _, tp in _ranked(touchpoints, totals["customers"], query.min_reach)[: query.worst]:
         tp.worst = True
     return MeasuredMap(
@@ -87,13 +93,19 @@ def _measure(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
         completed=totals["completed"],
         mapped_events=int(totals["events"]),
         unmapped_events=int(unmapped[0]["total"]) if unmapped else 0,
-        stages=_stages(p, by_stage),
+        stages=_stages(p, by_stage, said),
         touchpoints=touchpoints,
         unmapped=[
             UnmappedEvent(event=r["event"], events=r["events"], customers=r["customers"])
             for r in unmapped[: query.unmapped]
         ],
         unmatched_touchpoints=[tp.id for _, tp in p.journey.touchpoints() if tp.match is None],
+        feedback=said.journey,
+        unmatched_feedback={
+            tp.id: said.touchpoints[tp.id]
+            for _, tp in p.journey.touchpoints()
+            if tp.match is None and tp.id in said.touchpoints
+        },
     )
 
 
@@ -104,20 +116,6 @@ def pain_points(workspace: Workspace, query: OverlayQuery, top: int = 10) -> Pai
     ranked = _ranked(measured.touchpoints, measured.customers, query.min_reach)
     points = []
     for rank, (score, tp) in enumerate(ranked[:top], start=1):
-        rate, seconds = tp.drop_off_rate or 0.0, tp.median_seconds_to_next or 0.0
-        signals = [
-            Signal(
-                kind="drop_off",
-                value=rate,
-                text=f"{tp.dropped:,} of {tp.reached:,} customers ({rate:.0%}) ended their "
-                "journey here before its last stage",
-            ),
-            Signal(
-                kind="time",
-                value=seconds,
-                text=f"median {elapsed_text(seconds)} until their next touchpoint",
-            ),
-        ]
         points.append(
             PainPoint(
                 rank=rank,
@@ -128,7 +126,7 @@ def pain_points(workspace: Workspace, query: OverlayQuery, top: int = 10) -> Pai
                 score=round(score, 4),
                 reached=tp.reached,
                 dropped=tp.dropped,
-                signals=signals,
+                signals=signals(tp),
                 customers_url=f"/analyse/painpoints/{measured.journey}/{tp.touchpoint}",
             )
         )
@@ -162,12 +160,12 @@ def _prepare(workspace: Workspace, con: duckdb.DuckDBPyConnection, q: OverlayQue
     rules.check_dates(q)
     journey = workspace.journey(q.journey)
     touchpoints = rules.measured_touchpoints(journey)
-    relation = builder.events_relation(
-        q.from_date, q.to_date, segment_filter(workspace, con, q.segment)
-    )
+    segment = segment_filter(workspace, con, q.segment)
+    relation = builder.events_relation(q.from_date, q.to_date, segment)
+    undated = f"(SELECT * FROM {EVENTS} e WHERE {segment})"
     run_query(con, builder.mapped_sql(touchpoints, relation), what="the journey's events")
     last_stage = max(tp.stage_index for tp in touchpoints)
-    return _Prepared(journey, touchpoints, relation, last_stage)
+    return _Prepared(journey, touchpoints, relation, undated, last_stage)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
@@ -176,7 +174,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
 
 
 def _touchpoint(
-    journey: Journey, tp: MappedTouchpoint, row: dict[str, Any] | None
+    journey: Journey, tp: MappedTouchpoint, row: dict[str, Any] | None, said: PlaceFeedback
 ) -> TouchpointMeasure:
     designed = next(t for _, t in journey.touchpoints() if t.id == tp.touchpoint)
     reached = row["reached"] if row else 0
@@ -192,10 +190,13 @@ def _touchpoint(
         dropped=dropped,
         drop_off_rate=round(dropped / reached, 4) if reached else None,
         median_seconds_to_next=row["median_seconds"] if row else None,
+        feedback=said.touchpoints.get(tp.touchpoint, FeedbackMeasure()),
     )
 
 
-def _stages(p: _Prepared, by_stage: dict[int, dict[str, Any]]) -> list[StageMeasure]:
+def _stages(
+    p: _Prepared, by_stage: dict[int, dict[str, Any]], said: PlaceFeedback
+) -> list[StageMeasure]:
     measured = sorted({tp.stage_index for tp in p.touchpoints})
     stages = []
     for index in measured:
@@ -212,9 +213,57 @@ def _stages(p: _Prepared, by_stage: dict[int, dict[str, Any]]) -> list[StageMeas
                 conversion=None if last or not reached else round(continued / reached, 4),
                 dropped=0 if last else reached - continued,
                 median_seconds_to_next_stage=None if last else row["median_seconds"],
+                feedback=said.stages.get(stage.id, FeedbackMeasure()),
             )
         )
     return stages
+
+
+def signals(tp: TouchpointMeasure) -> list[Signal]:
+    """The evidence behind a touchpoint's rank: drop-off and time, and what customers said and
+    the tickets opened about it when there are any."""
+    rate, seconds = tp.drop_off_rate or 0.0, tp.median_seconds_to_next or 0.0
+    found = [
+        Signal(
+            kind="drop_off",
+            value=rate,
+            text=f"{tp.dropped:,} of {tp.reached:,} customers ({rate:.0%}) ended their "
+            "journey here before its last stage",
+        ),
+        Signal(
+            kind="time",
+            value=seconds,
+            text=f"median {elapsed_text(seconds)} until their next touchpoint",
+        ),
+    ]
+    f = tp.feedback
+    if f.comments:
+        negative = f.negative_comments / f.comments
+        mean = f.sentiment or 0.0
+        found.append(
+            Signal(
+                kind="sentiment",
+                value=round(negative, 4),
+                text=f"{f.negative_comments:,} of {f.comments:,} comments ({negative:.0%}) "
+                f"negative; mean sentiment {mean:+.2f}",
+            )
+        )
+    if f.tickets:
+        load = _ticket_load(tp)
+        escalated = f", {f.escalated:,} escalated" if f.escalated else ""
+        found.append(
+            Signal(
+                kind="tickets",
+                value=round(load, 4),
+                text=f"{f.tickets:,} tickets opened about it ({load:.2f} per customer "
+                f"reached){escalated}",
+            )
+        )
+    return found
+
+
+def _ticket_load(tp: TouchpointMeasure) -> float:
+    return tp.feedback.tickets / tp.reached if tp.reached else 0.0
 
 
 def _ranked(
@@ -223,13 +272,26 @@ def _ranked(
     """Touchpoints reached by enough customers to judge, with their scores, worst first."""
     floor = max(min_reach, customers // 100)
     judged = [t for t in touchpoints if t.reached >= floor]
-    worst_rate = max((t.drop_off_rate or 0.0 for t in judged), default=0.0) or 1.0
-    worst_time = max((t.median_seconds_to_next or 0.0 for t in judged), default=0.0) or 1.0
-    scored = [(_score(t, worst_rate, worst_time), t) for t in judged]
+    values = {kind: [(t, _value(kind, t)) for t in judged] for kind in WEIGHTS}
+    # A signal nobody has data for (no comments, no tickets) is left out of the score.
+    present = {k: v for k, v in values.items() if any(x is not None for _, x in v)}
+    total = sum(WEIGHTS[k] for k in present)
+    scores = {id(t): 0.0 for t in judged}
+    for kind, pairs in present.items():
+        worst = max((x or 0.0 for _, x in pairs), default=0.0) or 1.0
+        for t, x in pairs:
+            scores[id(t)] += WEIGHTS[kind] / total * (x or 0.0) / worst
+    scored = [(scores[id(t)], t) for t in judged]
     return sorted(scored, key=lambda pair: (-pair[0], pair[1].touchpoint))
 
 
-def _score(tp: TouchpointMeasure, worst_rate: float, worst_time: float) -> float:
-    rate = (tp.drop_off_rate or 0.0) / worst_rate
-    time = (tp.median_seconds_to_next or 0.0) / worst_time
-    return DROP_WEIGHT * rate + TIME_WEIGHT * time
+def _value(kind: str, tp: TouchpointMeasure) -> float | None:
+    """A touchpoint's raw value of one signal; None when it has no data for it."""
+    f = tp.feedback
+    if kind == "drop_off":
+        return tp.drop_off_rate or 0.0
+    if kind == "time":
+        return tp.median_seconds_to_next or 0.0
+    if kind == "sentiment":
+        return f.negative_comments / f.comments if f.comments else None
+    return _ticket_load(tp) if f.tickets else None
