@@ -127,6 +127,12 @@ def test_demo_builds_once_and_reuses_the_workspace(tmp_path: Path) -> None:
     second = json.loads(run("demo", "-w", ws, "--customers", "200", "--no-serve", "--json").stdout)
     assert not second["created"] and not second["loaded"]
     assert (second["events"], second["write_key"]) == (first["events"], first["write_key"])
+    # The demo customers answered the example surveys; the unhappy ones have tickets.
+    feed = json.loads(run("surveys", "responses", "-w", ws, "--limit", "1000", "--json").stdout)
+    assert feed["total"] > 0
+    tickets = json.loads(run("tickets", "list", "-w", ws, "--limit", "500", "--json").stdout)
+    ticketed = {r["ticket_id"] for r in feed["responses"] if r["ticket_id"]}
+    assert ticketed and ticketed <= {t["id"] for t in tickets["items"]}
 
 
 def test_rebuild_replays_the_log_into_the_same_customers(stitched: Path) -> None:

@@ -90,7 +90,7 @@ def seed_feedback(
             _answer(ws, rng, surveys[invitation.survey_id], invitation)
         say("Working through the tickets…")
         _work_tickets(ws, rng, now)
-        return len(sample)
+        return len(sample) + _win_back(ws, rng, surveys, now)
     finally:
         ws.clock = real_clock
 
@@ -153,6 +153,41 @@ def _work_tickets(ws: Workspace, rng: random.Random, now: datetime) -> None:
         if rng.random() < 0.8:
             ws.clock = _at(opened + contact_after + timedelta(hours=rng.randint(49, 96)))
             close_ticket(ws, ticket.id, root_cause=rng.choice(ROOT_CAUSES))
+
+
+def _win_back(ws: Workspace, rng: random.Random, surveys: dict[str, Survey], now: datetime) -> int:
+    """Some detractors whose ticket was closed answer the same survey again a month later,
+    most of them happier: the closed-loop report then has customers won back."""
+    answered = 0
+    for ticket in list_tickets(ws, limit=100_000).items:
+        response = answers.list_responses(ws, customer=ticket.customer_id, limit=1).responses
+        if ticket.status != "closed" or not response or rng.random() < 0.4:
+            continue
+        survey = surveys[response[0].survey_id]
+        later = response[0].submitted_at + timedelta(days=35)
+        if survey.kind not in ("nps", "nps_plus") or later > now:
+            continue
+        ws.clock = _at(later)
+        invitation = answers.invite(ws, survey.id, ticket.customer_id)
+        language = rng.choice(survey.languages)
+        score = rng.choice([6, 8, 9, 9, 10])
+        mood = "happy" if score >= 9 else "so-so"
+        answers.submit(
+            ws,
+            survey,
+            invitation.customer_id,
+            Answer(
+                score=score,
+                root_cause=CAUSES[mood] if survey.kind == "nps_plus" else None,
+                comment=rng.choice(COMMENTS[mood][language]),
+                language=language,
+            ),
+            known=invitation.known,
+            channel="email",
+            invitation_id=invitation.id,
+        )
+        answered += 1
+    return answered
 
 
 def _at(moment: datetime) -> Clock:
