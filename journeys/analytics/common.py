@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, NoReturn
 
 import duckdb
 import pyarrow as pa
@@ -54,6 +54,34 @@ def parse_duration(text: str, *, what: str = "duration") -> timedelta:
     if seconds <= 0:
         raise InvalidInput(f"the {what} must be positive, not {text!r}", details={"field": what})
     return timedelta(seconds=seconds)
+
+
+def fail(code: str, field: str, message: str, value: Any = None) -> NoReturn:
+    """Refuse an analysis' input: the message, the rule's code and the field it is about."""
+    details: dict[str, Any] = {"code": code, "field": field}
+    if value is not None:
+        details["value"] = value
+    raise InvalidInput(message, details=details)
+
+
+def parse_date(text: str | None, field: str) -> date | None:
+    """A day written YYYY-MM-DD, or nothing (``invalid_date``)."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(
+            "invalid_date", field, f"{field}: cannot read the date {text!r}: write YYYY-MM-DD", text
+        )
+
+
+def check_date_order(date_from: date | None, date_to: date | None) -> None:
+    """``from`` must not come after ``to`` (``dates_reversed``)."""
+    if date_from and date_to and date_from > date_to:
+        fail(
+            "dates_reversed", "to", f"to ({date_to}) comes before from ({date_from})", str(date_to)
+        )
 
 
 def elapsed_text(seconds: float | None) -> str:

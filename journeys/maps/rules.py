@@ -44,7 +44,8 @@ def field_path(loc: Loc) -> str:
     return out
 
 
-def _duplicates(kind: str, items: Iterable[tuple[str, Loc]]) -> list[Finding]:
+def duplicates(kind: str, items: Iterable[tuple[str, Loc]]) -> list[Finding]:
+    """A ``duplicate_id`` finding for every id that an earlier item already has."""
     first: dict[str, Loc] = {}
     found: list[Finding] = []
     for ident, loc in items:
@@ -65,15 +66,15 @@ def _duplicates(kind: str, items: Iterable[tuple[str, Loc]]) -> list[Finding]:
 
 def check_duplicate_ids(journey: Journey) -> list[Finding]:
     """Two goals, personas, stages, touchpoints or backlog items with the same id."""
-    found = _duplicates("goal", ((g.id, ("goals", i)) for i, g in enumerate(journey.goals)))
-    found += _duplicates(
+    found = duplicates("goal", ((g.id, ("goals", i)) for i, g in enumerate(journey.goals)))
+    found += duplicates(
         "persona", ((p.id, ("personas", i)) for i, p in enumerate(journey.personas))
     )
-    found += _duplicates("stage", ((s.id, ("stages", i)) for i, s in enumerate(journey.stages)))
+    found += duplicates("stage", ((s.id, ("stages", i)) for i, s in enumerate(journey.stages)))
     # Touchpoint ids are unique across the whole journey, not per stage: measured figures and
     # backlog items refer to a touchpoint by its id alone.
-    found += _duplicates("touchpoint", _touchpoint_locs(journey))
-    found += _duplicates(
+    found += duplicates("touchpoint", _touchpoint_locs(journey))
+    found += duplicates(
         "backlog item", ((b.id, ("backlog", i)) for i, b in enumerate(journey.backlog))
     )
     return found

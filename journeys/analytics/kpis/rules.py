@@ -7,10 +7,9 @@ the user typed (the CLI option and the API parameter: ``by``, ``grain``, ``from`
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any, NoReturn
+from datetime import timedelta
 
-from journeys.analytics.common import parse_duration
+from journeys.analytics.common import check_date_order, fail, parse_date, parse_duration
 from journeys.analytics.kpis.query import (
     GRAINS,
     GROUPINGS,
@@ -21,14 +20,6 @@ from journeys.analytics.kpis.query import (
     KpiQuery,
 )
 from journeys.errors import InvalidInput
-
-
-def fail(code: str, field: str, message: str, value: Any = None) -> NoReturn:
-    """Refuse the input: the message, the rule's code and the field it is about."""
-    details: dict[str, Any] = {"code": code, "field": field}
-    if value is not None:
-        details["value"] = value
-    raise InvalidInput(message, details=details)
 
 
 def parse_grouping(text: str | None) -> Grouping:
@@ -56,26 +47,6 @@ def parse_grain(text: str | None) -> Grain | None:
     fail("unknown_grain", "grain", f"grain {text!r}: write day, week or month", text)
 
 
-def parse_date(text: str | None, field: str) -> date | None:
-    """A day written YYYY-MM-DD, or nothing (``invalid_date``)."""
-    if text is None or not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        fail(
-            "invalid_date", field, f"{field}: cannot read the date {text!r}: write YYYY-MM-DD", text
-        )
-
-
-def check_dates(date_from: date | None, date_to: date | None) -> None:
-    """``from`` must not come after ``to`` (``dates_reversed``)."""
-    if date_from and date_to and date_from > date_to:
-        fail(
-            "dates_reversed", "to", f"to ({date_to}) comes before from ({date_from})", str(date_to)
-        )
-
-
 def check_period_count(count: int, grain: Grain) -> None:
     """At most MAX_PERIODS points in a trend (``too_many_periods``)."""
     if count > MAX_PERIODS:
@@ -98,13 +69,13 @@ def parse_inactive(text: str) -> timedelta:
 
 def check_kpis(query: KpiQuery) -> KpiQuery:
     """Every rule a KPI query built in Python must pass too."""
-    check_dates(query.date_from, query.date_to)
+    check_date_order(query.date_from, query.date_to)
     return query
 
 
 def check_board(query: BoardQuery) -> BoardQuery:
     """Every rule a board query built in Python must pass too."""
-    check_dates(query.date_from, query.date_to)
+    check_date_order(query.date_from, query.date_to)
     if query.inactive <= timedelta(0):
         fail("invalid_duration", "inactive", f"inactive must be positive, not {query.inactive}")
     return query

@@ -8,9 +8,8 @@ the user typed (the CLI option and the API parameter: ``start``, ``return``, ``p
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NoReturn
 
-from journeys.analytics.common import Step, parse_duration
+from journeys.analytics.common import Step, check_date_order, fail, parse_date, parse_duration
 from journeys.analytics.retention.periods import PERIODS, Period
 from journeys.analytics.retention.query import (
     MAX_COHORTS,
@@ -23,14 +22,6 @@ from journeys.analytics.retention.query import (
 )
 from journeys.errors import InvalidInput
 from journeys.maps.model import Journey
-
-
-def fail(code: str, field: str, message: str, value: Any = None) -> NoReturn:
-    """Refuse the input: the message, the rule's code and the field it is about."""
-    details: dict[str, Any] = {"code": code, "field": field}
-    if value is not None:
-        details["value"] = value
-    raise InvalidInput(message, details=details)
 
 
 def parse_step(text: str, field: str) -> Step:
@@ -76,26 +67,6 @@ def parse_mode(text: str) -> Mode:
         if wanted == mode:
             return mode
     fail("unknown_mode", "mode", f"mode {text!r}: write on or on_or_after", text)
-
-
-def parse_date(text: str | None, field: str) -> date | None:
-    """A day written YYYY-MM-DD, or nothing (``invalid_date``)."""
-    if text is None or not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        fail(
-            "invalid_date", field, f"{field}: cannot read the date {text!r}: write YYYY-MM-DD", text
-        )
-
-
-def check_date_order(date_from: date | None, date_to: date | None) -> None:
-    """``from`` must not come after ``to`` (``dates_reversed``)."""
-    if date_from and date_to and date_from > date_to:
-        fail(
-            "dates_reversed", "to", f"to ({date_to}) comes before from ({date_from})", str(date_to)
-        )
 
 
 def check_cohort_count(count: int) -> None:

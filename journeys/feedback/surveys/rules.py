@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from journeys.feedback.surveys.model import Survey
 from journeys.maps.model import Journey
-from journeys.maps.rules import Finding
+from journeys.maps.rules import Finding, duplicates
 
 SurveyRule = Callable[[Survey, dict[str, Journey]], list[Finding]]
 
@@ -44,14 +44,9 @@ def check_root_causes(survey: Survey, journeys: dict[str, Journey]) -> list[Find
     if len(survey.root_causes) < 2:
         message = "an nps_plus survey needs a pick-list of at least two root_causes"
         return [Finding("root_causes_missing", ("root_causes",), message)]
-    seen: set[str] = set()
-    found = []
-    for i, cause in enumerate(survey.root_causes):
-        if cause.id in seen:
-            message = f"root cause id {cause.id!r} is used twice"
-            found.append(Finding("duplicate_id", ("root_causes", i, "id"), message))
-        seen.add(cause.id)
-    return found
+    return duplicates(
+        "root cause", ((c.id, ("root_causes", i)) for i, c in enumerate(survey.root_causes))
+    )
 
 
 def check_texts(survey: Survey, journeys: dict[str, Journey]) -> list[Finding]:

@@ -21,7 +21,7 @@ from journeys.errors import TaxonomyInvalid
 from journeys.feedback.text.words import fold
 from journeys.maps.loader import check_file, check_text
 from journeys.maps.model import Slug, Strict
-from journeys.maps.rules import Finding, Loc
+from journeys.maps.rules import Finding, Loc, duplicates
 
 WORKSPACE_FILE = Path("feedback") / "taxonomy.yaml"
 DEFAULT_NAME = "journeys/feedback/text/taxonomy.yaml"
@@ -96,14 +96,7 @@ def taxonomy_rules(taxonomy: Taxonomy) -> list[Finding]:
 
 
 def _duplicate_ids(taxonomy: Taxonomy) -> list[Finding]:
-    seen: set[str] = set()
-    found = []
-    for i, topic in enumerate(taxonomy.topics):
-        if topic.id in seen:
-            message = f"topic id {topic.id!r} is used twice"
-            found.append(Finding("duplicate_id", ("topics", i, "id"), message))
-        seen.add(topic.id)
-    return found
+    return duplicates("topic", ((t.id, ("topics", i)) for i, t in enumerate(taxonomy.topics)))
 
 
 def _duplicate_root_causes(taxonomy: Taxonomy) -> list[Finding]:
