@@ -396,3 +396,9 @@ app.add_typer(surveys_cli.app, name="surveys")
 from journeys.feedback.text import cli as text_cli  # noqa: E402
 
 app.add_typer(text_cli.app, name="text")
+from journeys.loyalty import cli as loyalty_cli  # noqa: E402
+
+app.add_typer(loyalty_cli.app, name="loyalty")
+from journeys.orchestration import cli as orchestration_cli  # noqa: E402
+
+orchestration_cli.register(app)

@@ -56,6 +56,11 @@ SETTINGS: tuple[Setting, ...] = (
         "5",
         "How often the server turns survey trigger events into invitations (0: never).",
     ),
+    Setting(
+        "loyalty_earn_seconds",
+        "5",
+        "How often the server turns new events into loyalty points and tier changes (0: never).",
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

@@ -12,18 +12,26 @@ one readable line with a non-zero exit.
     │   ├── SurveyFileInvalid (422, survey_invalid)        details: list of issues
     │   ├── AnswerInvalid (422, answer_invalid)            a score out of range, …
     │   ├── TaxonomyInvalid (422, taxonomy_invalid)        details: list of issues
+    │   ├── LoyaltyFileInvalid (422, loyalty_invalid)      details: list of issues
+    │   ├── ReferralInvalid (422, referral_invalid)        e.g. a code used by its owner
+    │   ├── ActionsFileInvalid (422, actions_invalid)      details: list of issues
     │   └── MalformedJson (400, malformed_json)            a body that is not JSON
     ├── PayloadTooLarge (413, payload_too_large)
     ├── Unauthorized (401, unauthorized)                   missing or unknown write key
     ├── LinkInvalid (403, link_invalid)                    a survey link that was not signed by us
     ├── LinkExpired (410, link_expired)                    a survey link past its validity
+    ├── NotEntitled (403, not_entitled)                    a member below a reward's tier
     ├── NotFound (404, not_found)
     │   ├── CustomerNotFound (404, customer_not_found)
     │   ├── JourneyNotFound (404, journey_not_found)
     │   ├── SurveyNotFound (404, survey_not_found)
-    │   └── MergeNotFound (404, merge_not_found)
+    │   ├── MergeNotFound (404, merge_not_found)
+    │   ├── MemberNotFound (404, member_not_found)         not in the loyalty programme
+    │   └── RewardNotFound (404, reward_not_found)         also an unknown gated content id
     ├── Conflict (409, conflict)
-    │   └── WorkspaceExists (409, workspace_exists)
+    │   ├── WorkspaceExists (409, workspace_exists)
+    │   ├── InsufficientPoints (409, insufficient_points)  a debit larger than the balance
+    │   └── IdempotencyConflict (409, idempotency_conflict) a key reused for another entry
     ├── StoreUnavailable (503, store_unavailable)          the event log is locked or closed
     └── QueryTimeout (504, query_timeout)                  an analysis ran past its time limit
 """
@@ -78,6 +86,18 @@ class TaxonomyInvalid(InvalidInput):
     code = "taxonomy_invalid"
 
 
+class LoyaltyFileInvalid(InvalidInput):
+    code = "loyalty_invalid"
+
+
+class ReferralInvalid(InvalidInput):
+    code = "referral_invalid"
+
+
+class ActionsFileInvalid(InvalidInput):
+    code = "actions_invalid"
+
+
 class MalformedJson(InvalidInput):
     status = 400
     code = "malformed_json"
@@ -103,6 +123,11 @@ class LinkExpired(JourneysError):
     code = "link_expired"
 
 
+class NotEntitled(JourneysError):
+    status = 403
+    code = "not_entitled"
+
+
 class NotFound(JourneysError):
     status = 404
     code = "not_found"
@@ -124,6 +149,14 @@ class MergeNotFound(NotFound):
     code = "merge_not_found"
 
 
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+
+
+class RewardNotFound(NotFound):
+    code = "reward_not_found"
+
+
 class Conflict(JourneysError):
     status = 409
     code = "conflict"
@@ -131,6 +164,14 @@ class Conflict(JourneysError):
 
 class WorkspaceExists(Conflict):
     code = "workspace_exists"
+
+
+class InsufficientPoints(Conflict):
+    code = "insufficient_points"
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
 
 
 class StoreUnavailable(JourneysError):

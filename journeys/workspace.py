@@ -4,6 +4,8 @@ DIR/
   workspace.yaml      marks the folder as a workspace
   journeys/*.yaml     journey files (journeys as code; keep them in git)
   surveys/*.yaml      survey files, attached to the journeys' touchpoints
+  loyalty/program.yaml the loyalty programme: earning rules, tiers, rewards, referrals
+  actions.yaml        the next-best-action catalogue (offers, reminders, service first)
   events.duckdb       the event log and everything derived from it
   journeys.sqlite     operational data (sources and their write keys, …)
 """
@@ -64,6 +66,12 @@ class Workspace:
             surveys.mkdir(exist_ok=True)
             for path in _examples("journeys.feedback.surveys"):
                 shutil.copyfile(path, surveys / path.name)
+            loyalty = ws.root / "loyalty"
+            loyalty.mkdir(exist_ok=True)
+            for path in _examples("journeys.loyalty"):
+                shutil.copyfile(path, loyalty / path.name)
+            for path in _examples("journeys.orchestration.nba"):
+                shutil.copyfile(path, ws.root / path.name)
         return ws
 
     @classmethod
@@ -102,11 +110,12 @@ class Workspace:
         """The event log, with every consumer of the foundation attached."""
         from journeys.events.identity import IdentityConsumer
         from journeys.events.profiles import ProfileConsumer
+        from journeys.orchestration.nba.index import CustomerEventIndex
+        from journeys.store.consumers import Consumer
         from journeys.store.eventlog import EventLog
 
-        return EventLog(
-            self.events_path, consumers=[IdentityConsumer(), ProfileConsumer()], clock=self.clock
-        )
+        consumers: list[Consumer] = [IdentityConsumer(), ProfileConsumer(), CustomerEventIndex()]
+        return EventLog(self.events_path, consumers=consumers, clock=self.clock)
 
     @cached_property
     def operational(self) -> OperationalStore:

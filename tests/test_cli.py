@@ -133,13 +133,16 @@ def test_demo_builds_once_and_reuses_the_workspace(tmp_path: Path) -> None:
     tickets = json.loads(run("tickets", "list", "-w", ws, "--limit", "500", "--json").stdout)
     ticketed = {r["ticket_id"] for r in feed["responses"] if r["ticket_id"]}
     assert ticketed and ticketed <= {t["id"] for t in tickets["items"]}
+    # Every demo customer who ordered is a loyalty member with points.
+    loyalty = json.loads(run("loyalty", "stats", "-w", ws, "--json").stdout)
+    assert loyalty["members"] > 0 and loyalty["points_liability"] > 0
 
 
 def test_rebuild_replays_the_log_into_the_same_customers(stitched: Path) -> None:
     before = json.loads(run("customer", "alice", "--json", "-w", str(stitched)).stdout)
     result = run("rebuild", "--json", "-w", str(stitched))
     assert result.returncode == 0, result.stderr
-    assert set(json.loads(result.stdout)) == {"identity", "profiles"}
+    assert set(json.loads(result.stdout)) == {"identity", "profiles", "customer_events"}
     after = json.loads(run("customer", "alice", "--json", "-w", str(stitched)).stdout)
     assert after == before
     unknown = run("rebuild", "nope", "-w", str(stitched))

@@ -18,6 +18,7 @@ from journeys import __version__, background, config
 from journeys.errors import JourneysError
 from journeys.feedback.surveys.triggers import dispatch
 from journeys.feedback.tickets.tasks import periodic_escalation
+from journeys.loyalty.earning import run_earning
 from journeys.workspace import Workspace
 
 STATIC = Path(__file__).parent.parent / "web" / "static"
@@ -36,6 +37,11 @@ def create_app(workspace: Workspace) -> FastAPI:
                 float(config.get("survey_dispatch_seconds")),
                 "survey trigger dispatch",
                 lambda: dispatch(workspace),
+            ),
+            background.every(
+                float(config.get("loyalty_earn_seconds")),
+                "loyalty earning",
+                lambda: run_earning(workspace),
             ),
         ):
             yield
@@ -59,6 +65,9 @@ def create_app(workspace: Workspace) -> FastAPI:
     from journeys.feedback.surveys import web as surveys_web
     from journeys.feedback.tickets import api as tickets_api
     from journeys.feedback.tickets import web as tickets_web
+    from journeys.loyalty import api as loyalty_api
+    from journeys.loyalty import web as loyalty_web
+    from journeys.orchestration import api as orchestration_api
     from journeys.web import analyse as web_analyse
     from journeys.web import customers as web_customers
     from journeys.web import routes as web
@@ -72,6 +81,10 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(surveys_web.router)
     app.include_router(tickets_api.router)
     app.include_router(tickets_web.router)
+    app.include_router(loyalty_api.router)
+    app.include_router(loyalty_web.router)
+    app.include_router(orchestration_api.router)
+    app.include_router(orchestration_api.pages)
     for router in registry.api_routers() + registry.web_routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 from journeys.demo.feedback import seed_feedback
 from journeys.demo.generator import generate
 from journeys.errors import NotFound
+from journeys.loyalty.earning import run_earning
 from journeys.workspace import Workspace
 
 DEMO_SOURCE = "website"
@@ -38,6 +40,9 @@ def build_demo(
     """Create (or reuse) the demo workspace; generate and load events only if the log is empty."""
     created = not Workspace(root).exists()
     ws = Workspace.init(root) if created else Workspace.open(root)
+    if created:  # the demo shop enrols every customer who orders in its loyalty programme
+        program = resources.files("journeys.demo") / "loyalty-program.yaml"
+        (ws.root / "loyalty" / "program.yaml").write_text(program.read_text("utf-8"), "utf-8")
     generate_s = load_s = 0.0
     loaded = ws.events.last_seq == 0
     if loaded:
@@ -50,6 +55,8 @@ def build_demo(
         ws.events.append(table, "demo")
         ws.events.sync()  # identities and profiles are built before the app serves
         seed_feedback(ws, seed, say=say)
+        say("Paying out loyalty points for the demo orders, reviews and answers…")
+        run_earning(ws)
         load_s = time.perf_counter() - started
     con = ws.events.reader()
     row = con.execute(

@@ -27,7 +27,11 @@ class Base(DeclarativeBase):
 
 
 # Modules that declare tables on Base; imported before ``create_all``.
-TABLE_MODULES = ("journeys.feedback.surveys.tables", "journeys.feedback.tickets.tables")
+TABLE_MODULES = (
+    "journeys.feedback.surveys.tables",
+    "journeys.feedback.tickets.tables",
+    "journeys.loyalty.tables",
+)
 
 
 class SourceRow(Base):

@@ -1,0 +1,129 @@
+"""A customer's context, read fast: ids, traits and events, newest first.
+
+Read in two indexed queries on a reader connection: the customer's ids (after resolving the id
+given, which may be an e-mail address or phone number), then their rows of the customer event
+index (``index.py``), optionally only the events some matcher asks for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from journeys.events.profiles import resolve_customer
+from journeys.orchestration.nba.index import TABLE
+
+# The first two lookups of resolve_customer: a user id, then a linked anonymous id.
+_KNOWN = (
+    "SELECT customer_id FROM identity_users WHERE user_id = ?",
+    "SELECT u.customer_id FROM identity_links l "
+    "JOIN identity_users u ON u.user_id = l.user_id WHERE l.anonymous_id = ?",
+)
+_BY_KEY = (
+    f"SELECT seq, timestamp, type, event, channel, properties, context, traits FROM {TABLE} "
+    "WHERE key = ?"
+)
+
+Event = dict[str, Any]  # seq, timestamp, type, event, channel, properties, context, traits
+
+
+@dataclass
+class CustomerContext:
+    """What is known about one customer at ``now``; ``events`` are newest first."""
+
+    customer_id: str
+    known: bool
+    user_ids: list[str]
+    anonymous_ids: list[str]
+    events: list[Event]
+    now: datetime
+    traits: dict[str, Any] = field(default_factory=dict)
+
+
+def read_context(
+    con: duckdb.DuckDBPyConnection,
+    any_id: str,
+    now: datetime,
+    names: Collection[str] | None = None,
+    limit: int | None = None,
+) -> CustomerContext:
+    """The context of the customer behind ``any_id``; ``names`` keeps only those events
+    (and identify calls, for the traits), ``limit`` only the newest."""
+    customer_id, known = resolve(con, any_id)
+    users, anons = _ids(con, customer_id) if known else ([], [customer_id])
+    # One indexed lookup per id: DuckDB only scans the index for a plain equality, so the
+    # event names and the order are applied here, not in SQL (either turns it into a scan).
+    rows = [r for key in users + anons for r in con.execute(_BY_KEY, [key]).fetchall()]
+    if names is not None:
+        rows = [r for r in rows if r[2] == "identify" or r[3] in names]
+    rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
+    events = [_event(r) for r in rows[:limit]]
+    return CustomerContext(
+        customer_id=customer_id,
+        known=known,
+        user_ids=users,
+        anonymous_ids=anons,
+        events=events,
+        now=now,
+        traits=latest_traits(events),
+    )
+
+
+def resolve(con: duckdb.DuckDBPyConnection, any_id: str) -> tuple[str, bool]:
+    """The customer behind any id, as :func:`resolve_customer` finds it, but faster for ids
+    that events were sent with: ``resolve_customer`` recognises an anonymous visitor by
+    scanning the event log, the customer event index by one index lookup."""
+    if not con.execute(f"SELECT 1 FROM {TABLE} WHERE key = ? LIMIT 1", [any_id]).fetchone():
+        return resolve_customer(con, any_id)  # an e-mail address, phone, CRM id; or unknown
+    for sql in _KNOWN:
+        row = con.execute(sql, [any_id]).fetchone()
+        if row:
+            return str(row[0]), True
+    return any_id, False  # keyed rows of an unlinked id are anonymous events
+
+
+def latest_traits(events: Iterable[Event]) -> dict[str, Any]:
+    """The traits of the identify calls among newest-first events: the latest value wins."""
+    traits: dict[str, Any] = {}
+    for e in events:
+        if e["type"] == "identify" and e["traits"]:
+            for name, value in e["traits"].items():
+                traits.setdefault(name, value)  # newest first: the first value seen is latest
+    return dict(sorted(traits.items()))
+
+
+def _ids(con: duckdb.DuckDBPyConnection, customer_id: str) -> tuple[list[str], list[str]]:
+    users = [
+        r[0]
+        for r in con.execute(
+            "SELECT user_id FROM identity_users WHERE customer_id = ? ORDER BY first_seq",
+            [customer_id],
+        ).fetchall()
+    ] or [customer_id]
+    anons = [
+        r[0]
+        for user in users
+        for r in con.execute(
+            "SELECT anonymous_id FROM identity_links WHERE user_id = ? ORDER BY seq", [user]
+        ).fetchall()
+    ]
+    return users, anons
+
+
+def _event(row: tuple[Any, ...]) -> Event:
+    seq, ts, type_, name, channel, props, ctx, traits = row
+    return {
+        "seq": seq,
+        "timestamp": ts,
+        "type": type_,
+        "event": name,
+        "channel": channel,
+        "properties": json.loads(props) if props else {},
+        "context": json.loads(ctx) if ctx else {},
+        "traits": json.loads(traits) if traits else None,
+    }
