@@ -17,6 +17,7 @@ from journeys.events.profiles import (
     customer_profile,
     recent_customers,
 )
+from journeys.loyalty import loyalty_status
 from journeys.web.overview import log_counts
 from journeys.web.routes import _page
 
@@ -51,6 +52,7 @@ def customer_page(request: Request, customer_id: str, page: int = Query(1, ge=1)
     more = len(profile.timeline) > PAGE
     profile.timeline = profile.timeline[:PAGE]
     name = display_name(profile)
+    loyalty = loyalty_status(workspace_of(request), profile.customer_id)
     return _page(
         request,
         "customer.html",
@@ -63,6 +65,7 @@ def customer_page(request: Request, customer_id: str, page: int = Query(1, ge=1)
         page=page,
         more=more,
         looked_up=customer_id,
+        loyalty=loyalty,
     )
 
 
