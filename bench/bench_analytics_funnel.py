@@ -1,5 +1,6 @@
-"""Funnel speed: the 5-step 7-day funnel of our runner's SQL on N generated events, against two
-references in the same process on the same data:
+"""Funnel speed: the 5-step 7-day funnel of our runner on N generated events (the compiled
+pass, and the SQL plan for comparison), against two references in the same process on the
+same data:
 
 - the floor: a plain DuckDB aggregate reading the same columns (count per step per customer);
 - ClickHouse's ``windowFunnel`` through chDB (optional: ``pip install chdb``), on a Parquet copy
@@ -25,8 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from journeys.analytics.funnels import FunnelQuery
-from journeys.analytics.funnels.builder import summary_sql
+from journeys.analytics.funnels import FunnelQuery, run
+from journeys.analytics.funnels.kernel import Engine
 
 STEPS = ["view", "cart", "checkout", "pay", "confirm"]
 # Share of all events per step; the rest are 15 other event names.
@@ -81,11 +82,10 @@ def floor_sql() -> str:
     )
 
 
-def ours(con: duckdb.DuckDBPyConnection) -> list[int]:
+def ours(con: duckdb.DuckDBPyConnection, engine: Engine) -> list[int]:
     query = FunnelQuery(steps=STEPS, window=f"{WINDOW_DAYS}d")
-    row = con.execute(summary_sql(query, {}, TABLE).sql).fetchone()
-    assert row is not None
-    return [int(row[2 + k]) for k in range(len(STEPS))]  # after bucket, overall: n1…n5
+    result = run(con, query, {}, TABLE, engine=engine)
+    return [s.customers for s in result.steps]
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -131,8 +131,10 @@ def main() -> None:
         parquet = Path(tmp) / "events.parquet"
         write_parquet(con, parquet)
         floor_s, _ = best(lambda: con.execute(floor_sql()).fetchone(), args.repeat)
-        ours_s, counts = best(lambda: ours(con), args.repeat)
-        print(f"floor {floor_s:.3f} s, ours {ours_s:.3f} s, counts {counts}")
+        ours_s, counts = best(lambda: ours(con, "kernel"), args.repeat)
+        sql_s, sql_counts = best(lambda: ours(con, "sql"), args.repeat)
+        assert counts == sql_counts, f"kernel {counts} != SQL plan {sql_counts}"
+        print(f"floor {floor_s:.3f} s, ours {ours_s:.3f} s (SQL plan {sql_s:.3f} s), {counts}")
         out: dict[str, Any] = {
             "bench": "analytics_funnel",
             "events": args.events,
@@ -143,6 +145,7 @@ def main() -> None:
             "ours_s": round(ours_s, 3),
             "ours_events_per_s": round(args.events / ours_s),
             "ours_vs_floor": round(ours_s / floor_s, 2),
+            "sql_plan_s": round(sql_s, 3),
             "counts": counts,
         }
         if chdb_funnel(parquet) is not None:  # also warms chDB up

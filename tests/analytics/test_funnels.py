@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from journeys.analytics.funnels import FunnelQuery, FunnelResult, funnel
+from journeys.analytics.funnels.kernel import Engine
+from journeys.analytics.funnels.query import ORDERS
 from journeys.errors import InvalidInput
 from journeys.workspace import Workspace
 
@@ -122,14 +124,19 @@ def counts(result: FunnelResult) -> list[int]:
     return [s.customers for s in result.steps]
 
 
-def run(ws: Workspace, steps: list[str] = STEPS, **options: Any) -> FunnelResult:
-    return funnel(ws, FunnelQuery.build(steps=steps, **{"window": "1d", **options}))
+def run(
+    ws: Workspace, steps: list[str] = STEPS, engine: Engine = "auto", **options: Any
+) -> FunnelResult:
+    return funnel(ws, FunnelQuery.build(steps=steps, **{"window": "1d", **options}), engine)
 
 
+@pytest.mark.parametrize("engine", ["sql", "kernel"])
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-def test_the_scenario_table_in_every_order_mode(ws: Workspace, scenario: Scenario) -> None:
+def test_the_scenario_table_in_every_order_mode(
+    ws: Workspace, scenario: Scenario, engine: Engine
+) -> None:
     journeys_for(ws, scenario.people)
-    got = {order: counts(run(ws, order=order)) for order in ("ordered", "strict", "any")}
+    got = {order: counts(run(ws, order=order, engine=engine)) for order in ORDERS}
     assert got == {"ordered": scenario.ordered, "strict": scenario.strict, "any": scenario.any}
 
 
@@ -149,7 +156,8 @@ def test_conversion_and_drop_off_per_step(ws: Workspace) -> None:
     assert [s.conversion_from_first for s in steps] == [1.0, 0.5, 0.25]
 
 
-def test_time_to_convert_is_measured_from_the_previous_step(ws: Workspace) -> None:
+@pytest.mark.parametrize("engine", ["sql", "kernel"])
+def test_time_to_convert_is_measured_from_the_previous_step(ws: Workspace, engine: Engine) -> None:
     journeys_for(
         ws,
         {
@@ -158,7 +166,7 @@ def test_time_to_convert_is_measured_from_the_previous_step(ws: Workspace) -> No
             "cy": [("a", T0), ("b", T0 + 2 * H)],
         },
     )
-    steps = run(ws).steps
+    steps = run(ws, engine=engine).steps
     assert steps[0].avg_seconds_to_convert is None
     assert (steps[1].avg_seconds_to_convert, steps[1].median_seconds_to_convert) == (7200, 7200)
     assert (steps[2].avg_seconds_to_convert, steps[2].median_seconds_to_convert) == (5400, 5400)
@@ -206,14 +214,17 @@ def test_exclusions_drop_the_customer_from_the_next_step_on(
     assert counts(run(ws, exclude=[exclude])) == expected
 
 
-def test_exclusions_in_strict_order_count_right_after_a_step(ws: Workspace) -> None:
+@pytest.mark.parametrize("engine", ["sql", "kernel"])
+def test_exclusions_in_strict_order_count_right_after_a_step(ws: Workspace, engine: Engine) -> None:
     journeys_for(
         ws, {"al": [("a", T0), ("x", T0 + M), ("b", T0 + 2 * M)], "bo": [("a", T0), ("b", T0 + M)]}
     )
-    assert counts(run(ws, order="strict", exclude=["x between 1 and 2"])) == [2, 1, 0]
+    result = run(ws, engine=engine, order="strict", exclude=["x between 1 and 2"])
+    assert counts(result) == [2, 1, 0]
 
 
-def test_breakdown_by_a_property_of_the_step_1_event(ws: Workspace) -> None:
+@pytest.mark.parametrize("engine", ["sql", "kernel"])
+def test_breakdown_by_a_property_of_the_step_1_event(ws: Workspace, engine: Engine) -> None:
     people = {
         "p1": [("a", T0, {"plan": "pro"}), ("b", T0 + H)],
         "p2": [("a", T0, {"plan": "pro"}), ("b", T0 + H)],
@@ -223,13 +234,13 @@ def test_breakdown_by_a_property_of_the_step_1_event(ws: Workspace) -> None:
         "n1": [("a", T0), ("b", T0 + H, {"plan": "pro"})],
     }
     journeys_for(ws, people)
-    result = run(ws, steps=["a", "b"], breakdown="plan")
+    result = run(ws, engine=engine, steps=["a", "b"], breakdown="plan")
     assert counts(result) == [6, 4]
     assert result.breakdown is not None
     by = {b.value: counts_of(b.steps) for b in result.breakdown}
     assert by == {"pro": [3, 2], "free": [2, 1], "(none)": [1, 1]}
     assert [b.value for b in result.breakdown] == ["pro", "free", "(none)"]
-    top = run(ws, steps=["a", "b"], breakdown="plan", top=1).breakdown
+    top = run(ws, engine=engine, steps=["a", "b"], breakdown="plan", top=1).breakdown
     assert top is not None
     assert {b.value: counts_of(b.steps) for b in top} == {"pro": [3, 2], "other": [3, 2]}
 
@@ -238,17 +249,18 @@ def counts_of(steps: list[Any]) -> list[int]:
     return [s.customers for s in steps]
 
 
-def test_the_customers_who_dropped_come_a_page_at_a_time(ws: Workspace) -> None:
+@pytest.mark.parametrize("engine", ["sql", "kernel"])
+def test_the_customers_who_dropped_come_a_page_at_a_time(ws: Workspace, engine: Engine) -> None:
     people = {f"drop{i}": [("a", T0 + i * M)] for i in range(5)}
     people |= {"conv": [("a", T0), ("b", T0 + H)], "late": [("a", T0), ("b", T0 + 3 * D)]}
     journeys_for(ws, people)
-    first = run(ws, steps=["a", "b"], dropped_at=2, limit=4).dropped
+    first = run(ws, engine=engine, steps=["a", "b"], dropped_at=2, limit=4).dropped
     assert first is not None
     assert first.total == 6
     assert [c.customer_id for c in first.customers] == ["drop0", "drop1", "drop2", "drop3"]
     assert first.customers[1].reached_step == 1
     assert first.customers[1].reached_at == T0 + M
-    rest = run(ws, steps=["a", "b"], dropped_at=2, limit=4, offset=4).dropped
+    rest = run(ws, engine=engine, steps=["a", "b"], dropped_at=2, limit=4, offset=4).dropped
     assert rest is not None
     assert [c.customer_id for c in rest.customers] == ["drop4", "late"]
 
@@ -285,14 +297,15 @@ def test_steps_with_filters_and_touchpoints(ws: Workspace) -> None:
     assert result.steps[0].label == "touchpoint fashion/product-page"
 
 
-def test_a_stitched_customer_counts_once(ws: Workspace) -> None:
+@pytest.mark.parametrize("engine", ["sql", "kernel"])
+def test_a_stitched_customer_counts_once(ws: Workspace, engine: Engine) -> None:
     send(
         ws.events,
         track({"anonymousId": "dev9"}, "a", 0),
         identify("carol", 5, anon="dev9"),
         track({"userId": "carol"}, "b", 10),
     )
-    result = run(ws, steps=["a", "b"], dropped_at=2)
+    result = run(ws, engine=engine, steps=["a", "b"], dropped_at=2)
     assert counts(result) == [1, 1]
 
 

@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from journeys.analytics.funnels import FunnelQuery, FunnelResult, run
+from journeys.analytics.funnels.kernel import Engine
 
 T0 = datetime(2026, 3, 2, 9, 0)
 TABLE = "funnel_events"
@@ -180,10 +181,25 @@ def reference(
 # -- running the SQL on a plain table --------------------------------------------------------
 
 
+@pytest.fixture(scope="module", params=["sql", "kernel"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Every check runs on both engines: the SQL plan and the compiled pass."""
+    value: Engine = request.param
+    return value
+
+
+@dataclass(frozen=True)
+class Db:
+    """A connection and the engine its funnels run on."""
+
+    con: duckdb.DuckDBPyConnection
+    engine: Engine
+
+
 @pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
+def con(engine: Engine) -> Iterator[Db]:
     c = duckdb.connect()
-    yield c
+    yield Db(c, engine)
     c.close()
 
 
@@ -231,8 +247,8 @@ def load(
     return by
 
 
-def funnel_of(con: duckdb.DuckDBPyConnection, **fields: Any) -> FunnelResult:
-    return run(con, FunnelQuery.build(**fields), {}, relation=TABLE)
+def funnel_of(db: Db, **fields: Any) -> FunnelResult:
+    return run(db.con, FunnelQuery.build(**fields), {}, relation=TABLE, engine=db.engine)
 
 
 # Times on a 10-minute grid, so ties and gaps of exactly the window are common.
@@ -249,14 +265,14 @@ DISTINCT_STEPS = st.permutations(["a", "b", "c"]).flatmap(
 
 
 def check(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     people: Any,
     steps: list[str],
     w: int,
     order: str,
     exclude: list[str],
 ) -> None:
-    by = load(con, people)
+    by = load(con.con, people)
     pairs = {}
     for x in exclude:
         name, _, rest = x.partition(" between ")
@@ -290,33 +306,25 @@ def check(
 
 @settings(max_examples=120, deadline=None)
 @given(people=PEOPLE, steps=ORDERED_STEPS, w=WINDOW)
-def test_ordered_equals_the_reference(
-    con: duckdb.DuckDBPyConnection, people: Any, steps: list[str], w: int
-) -> None:
+def test_ordered_equals_the_reference(con: Db, people: Any, steps: list[str], w: int) -> None:
     check(con, people, steps, w, "ordered", [])
 
 
 @settings(max_examples=80, deadline=None)
 @given(people=PEOPLE, steps=ORDERED_STEPS, w=WINDOW)
-def test_strict_equals_the_reference(
-    con: duckdb.DuckDBPyConnection, people: Any, steps: list[str], w: int
-) -> None:
+def test_strict_equals_the_reference(con: Db, people: Any, steps: list[str], w: int) -> None:
     check(con, people, steps, w, "strict", [])
 
 
 @settings(max_examples=80, deadline=None)
 @given(people=PEOPLE, steps=DISTINCT_STEPS, w=WINDOW)
-def test_any_order_equals_the_reference(
-    con: duckdb.DuckDBPyConnection, people: Any, steps: list[str], w: int
-) -> None:
+def test_any_order_equals_the_reference(con: Db, people: Any, steps: list[str], w: int) -> None:
     check(con, people, list(steps), w, "any", [])
 
 
 @settings(max_examples=100, deadline=None)
 @given(people=PEOPLE, w=WINDOW, data=st.data())
-def test_exclusions_equal_the_reference(
-    con: duckdb.DuckDBPyConnection, people: Any, w: int, data: st.DataObject
-) -> None:
+def test_exclusions_equal_the_reference(con: Db, people: Any, w: int, data: st.DataObject) -> None:
     # No step repeats the one before it: with `a → b → b`, which b is "step 2" is the path's
     # business, which the reference's backward scan cannot tell (it would take the second b
     # for step 2). test_an_exclusion_after_a_repeated_step_reached_does_not_hold pins that case.
@@ -331,13 +339,13 @@ def test_exclusions_equal_the_reference(
 
 
 def test_an_exclusion_after_a_repeated_step_reached_does_not_hold(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
 ) -> None:
     # a, b, b reach steps 1-3 in that order; x comes after step 3, so it is not between 1 and 3.
-    load(con, {"u1": [("a", 0), ("b", 0), ("b", 0), ("x", 0)]})
+    load(con.con, {"u1": [("a", 0), ("b", 0), ("b", 0), ("x", 0)]})
     result = funnel_of(con, steps=["a", "b", "b"], window="20m", exclude=["x between 1 and 3"])
     assert [s.customers for s in result.steps] == [1, 1, 1]
-    load(con, {"u1": [("a", 0), ("b", 0), ("x", 0), ("b", 0)]})
+    load(con.con, {"u1": [("a", 0), ("b", 0), ("x", 0), ("b", 0)]})
     result = funnel_of(con, steps=["a", "b", "b"], window="20m", exclude=["x between 1 and 3"])
     assert [s.customers for s in result.steps] == [1, 1, 0]
 
@@ -345,9 +353,9 @@ def test_an_exclusion_after_a_repeated_step_reached_does_not_hold(
 @settings(max_examples=60, deadline=None)
 @given(people=PEOPLE, steps=ORDERED_STEPS, w=WINDOW, order=st.sampled_from(["ordered", "strict"]))
 def test_counts_never_grow_and_later_steps_are_subsets(
-    con: duckdb.DuckDBPyConnection, people: Any, steps: list[str], w: int, order: str
+    con: Db, people: Any, steps: list[str], w: int, order: str
 ) -> None:
-    load(con, people)
+    load(con.con, people)
     counts = [s.customers for s in funnel_of(con, steps=steps, window=f"{w}m", order=order).steps]
     assert counts == sorted(counts, reverse=True)
     # Who reached step k reached every earlier step: nobody is dropped twice.
@@ -369,9 +377,7 @@ def test_counts_never_grow_and_later_steps_are_subsets(
     step=st.sampled_from(["a", "b", "c"]),
     order=st.sampled_from(["ordered", "strict", "any"]),
 )
-def test_a_one_step_funnel_counts_who_did_it(
-    con: duckdb.DuckDBPyConnection, people: Any, step: str, order: str
-) -> None:
-    load(con, people)
+def test_a_one_step_funnel_counts_who_did_it(con: Db, people: Any, step: str, order: str) -> None:
+    load(con.con, people)
     did = {who for who, events in people.items() if any(name == step for name, _ in events)}
     assert funnel_of(con, steps=[step], window="1h", order=order).steps[0].customers == len(did)

@@ -83,8 +83,13 @@ def property_sql(path: str, alias: str = "e") -> str:
     return f"json_extract_string({alias}.{column}, {literal(json_path)})"
 
 
-def summary_sql(q: FunnelQuery, journeys: dict[str, Journey], relation: str = EVENTS) -> BuiltQuery:
-    """Per step (and per breakdown value): customers, times to convert from the previous step."""
+def summary_sql(
+    q: FunnelQuery, journeys: dict[str, Journey], relation: str = EVENTS, flat: str | None = None
+) -> BuiltQuery:
+    """Per step (and per breakdown value): customers, times to convert from the previous step.
+
+    ``flat`` names a relation that already holds ``flat`` (the kernel's answer), else the
+    plan computes it from ``relation``."""
     c = compile_query(q, journeys)
     figures = [f"count(*) FILTER (WHERE level >= {k}) AS n{k}" for k in range(1, c.n + 1)]
     for k in range(2, c.n + 1):
@@ -92,7 +97,7 @@ def summary_sql(q: FunnelQuery, journeys: dict[str, Journey], relation: str = EV
         figures.append(f"avg({gap}) FILTER (WHERE level >= {k}) AS avg{k}")
         figures.append(f"median({gap}) FILTER (WHERE level >= {k}) AS med{k}")
     body = ", ".join(figures)
-    head = "WITH " + customer_ctes(c, relation)
+    head = "WITH " + _flat(c, relation, flat)
     if c.breakdown is None:
         return BuiltQuery(
             f"{head}\nSELECT NULL::VARCHAR AS bucket, 1 AS overall, {body} FROM flat", []
@@ -108,15 +113,33 @@ FROM bucketed GROUP BY GROUPING SETS ((), (bucket))"""
     return BuiltQuery(sql, [])
 
 
-def dropped_sql(q: FunnelQuery, journeys: dict[str, Journey], relation: str = EVENTS) -> BuiltQuery:
+def dropped_sql(
+    q: FunnelQuery, journeys: dict[str, Journey], relation: str = EVENTS, flat: str | None = None
+) -> BuiltQuery:
     """The customers who reached step ``dropped_at - 1`` and not ``dropped_at``, by id."""
     assert q.dropped_at is not None
     c = compile_query(q, journeys)
     last = q.dropped_at - 1
-    sql = f"""WITH {customer_ctes(c, relation)}
+    sql = f"""WITH {_flat(c, relation, flat)}
 SELECT c AS customer_id, t{last} AS reached_us FROM flat WHERE level = {last}
 ORDER BY c LIMIT {q.limit} OFFSET {q.offset}"""
     return BuiltQuery(sql, [])
+
+
+def rows_sql(
+    q: FunnelQuery, journeys: dict[str, Journey], relation: str = EVENTS, *, ids: bool = False
+) -> BuiltQuery:
+    """The rows the kernel walks, unsorted: the customer's hash ``h`` (and id ``cid`` with
+    ``ids``), ``t``, ``seq``, step bits ``m``, exclusion bits ``x``, breakdown value ``b``."""
+    c = compile_query(q, journeys)
+    cid = ", c AS cid" if ids else ""
+    return BuiltQuery(
+        f"WITH {_events(c, relation)}\nSELECT hash(c) AS h, t, seq, m, x, b{cid} FROM ev", []
+    )
+
+
+def _flat(c: Compiled, relation: str, flat: str | None) -> str:
+    return customer_ctes(c, relation) if flat is None else f"flat AS (SELECT * FROM {flat})"
 
 
 def customer_ctes(c: Compiled, relation: str = EVENTS) -> str:

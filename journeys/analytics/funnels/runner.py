@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from contextlib import closing
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 import duckdb
 
 from journeys.analytics.common import EVENTS, run_query
-from journeys.analytics.funnels import builder, rules
+from journeys.analytics.funnels import builder, kernel, rules
+from journeys.analytics.funnels.kernel import Engine
 from journeys.analytics.funnels.query import FunnelQuery
 from journeys.analytics.funnels.result import (
     BreakdownResult,
@@ -26,11 +28,15 @@ US = builder.US
 EPOCH = datetime(1970, 1, 1)
 
 
-def funnel(workspace: Workspace, query: FunnelQuery) -> FunnelResult:
-    """The funnel over a workspace's events (the Python API)."""
+def funnel(workspace: Workspace, query: FunnelQuery, engine: Engine = "auto") -> FunnelResult:
+    """The funnel over a workspace's events (the Python API).
+
+    ``engine``: ``sql`` (the SQL plan), ``kernel`` (the compiled pass, ``kernel.py``) or
+    ``auto`` (the kernel from ``kernel.KERNEL_FROM`` events on); all give the same answer."""
     journeys = {j.id: j for j in workspace.journeys()}
     with closing(workspace.events.fresh_reader()) as con:
-        return run(con, query, journeys, segment_relation(workspace, con, query.segment))
+        relation = segment_relation(workspace, con, query.segment)
+        return run(con, query, journeys, relation, engine=engine)
 
 
 def run(
@@ -38,10 +44,30 @@ def run(
     query: FunnelQuery,
     journeys: dict[str, Journey],
     relation: str = EVENTS,
+    *,
+    engine: Engine = "auto",
 ) -> FunnelResult:
     """The funnel over ``relation`` on a connection (tests and benchmarks pass their own)."""
     rules.validate(query, journeys)
-    built = builder.summary_sql(query, journeys, relation)
+    if not kernel.uses_kernel(con, engine, relation):
+        return _run(con, query, journeys, relation, None)
+    flat = kernel.flat_table(con, query, journeys, relation, with_ids=query.dropped_at is not None)
+    name = f"funnel_flat_{uuid.uuid4().hex}"
+    con.register(name, flat)
+    try:
+        return _run(con, query, journeys, relation, name)
+    finally:
+        con.unregister(name)
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    query: FunnelQuery,
+    journeys: dict[str, Journey],
+    relation: str,
+    flat: str | None,
+) -> FunnelResult:
+    built = builder.summary_sql(query, journeys, relation, flat)
     rows = run_query(con, built.sql, built.params, what="the funnel").to_pylist()
     labels = query.labels()
     overall = next(r for r in rows if r["overall"])
@@ -53,7 +79,7 @@ def run(
             BreakdownResult(value=r["bucket"], steps=steps_of(r, labels)) for r in parts
         ]
     if query.dropped_at is not None:
-        result.dropped = dropped_page(con, query, journeys, result.steps, relation)
+        result.dropped = dropped_page(con, query, journeys, result.steps, relation, flat)
     return result
 
 
@@ -85,10 +111,11 @@ def dropped_page(
     journeys: dict[str, Journey],
     steps: list[StepResult],
     relation: str = EVENTS,
+    flat: str | None = None,
 ) -> DroppedPage:
     """One page of the customers who dropped at ``query.dropped_at``."""
     assert query.dropped_at is not None
-    built = builder.dropped_sql(query, journeys, relation)
+    built = builder.dropped_sql(query, journeys, relation, flat)
     rows = run_query(con, built.sql, built.params, what="the dropped customers").to_pylist()
     step = query.dropped_at
     return DroppedPage(

@@ -1,0 +1,98 @@
+"""The funnel's customers computed by a compiled pass instead of SQL windows.
+
+The SQL plan (``builder.py``) sorts the funnel's rows once per step; the kernel reads the
+same rows (the builder's ``ev``: step bits, exclusion bits, time) unsorted, groups them by
+customer in one pass of a hash table, and walks each customer's rows once
+(``compiled.py``). The result is the builder's ``flat`` relation (one row per customer:
+level, breakdown value, step times), on which the builder's summary and dropped-customer
+SQL run unchanged.
+
+Customers are told apart by a 64-bit hash of their id: two customers whose ids share a
+hash would be counted as one. The odds for N customers are about N² / 2⁶⁵ (10⁻⁸ for a
+million customers). The SQL plan, which groups by the id itself, remains the engine below
+``KERNEL_FROM`` events and on request (``engine="sql"``).
+
+numba compiles the pass once per machine (its cache sits beside the module) and loads it
+in about a second per process, which is why small workspaces use SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.funnels import builder
+from journeys.analytics.funnels.query import FunnelQuery
+from journeys.maps.model import Journey
+
+Engine = Literal["auto", "kernel", "sql"]
+ENGINES: tuple[str, ...] = ("auto", "kernel", "sql")
+KERNEL_FROM = 1_000_000  # events in the log from which ``auto`` picks the kernel
+
+
+def uses_kernel(con: duckdb.DuckDBPyConnection, engine: str, relation: str = EVENTS) -> bool:
+    """Whether ``engine`` means the kernel here: ``auto`` asks how many events there are."""
+    if engine != "auto":
+        return engine == "kernel"
+    return event_count(con, relation) >= KERNEL_FROM
+
+
+def event_count(con: duckdb.DuckDBPyConnection, relation: str = EVENTS) -> int:
+    """About how many events the log holds (rows appended plus imported segments), from
+    metadata only; for a plain table (tests, benchmarks) that table's size."""
+    try:
+        row = con.execute(
+            "SELECT (SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() "
+            "WHERE table_name = 'event_rows') + (SELECT coalesce(sum(stored), 0) "
+            "FROM event_segments)"
+        ).fetchone()
+    except duckdb.CatalogException:
+        row = con.execute(
+            "SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() WHERE table_name = ?",
+            [relation],
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def flat_table(
+    con: duckdb.DuckDBPyConnection,
+    query: FunnelQuery,
+    journeys: dict[str, Journey],
+    relation: str = EVENTS,
+    *,
+    with_ids: bool = False,
+) -> pa.Table:
+    """The builder's ``flat`` relation: per customer who did step 1, ``c`` (the id with
+    ``with_ids``, else its hash), ``level``, ``b`` (breakdown value) and ``t1…tn``."""
+    from journeys.analytics.funnels import compiled  # numba: loaded only when used
+
+    c = builder.compile_query(query, journeys)
+    built = builder.rows_sql(query, journeys, relation, ids=with_ids)
+    rows = run_query(con, built.sql, built.params, what="the funnel")
+    h = _ints(rows, "h").view(np.int64)
+    t, seq = _ints(rows, "t"), _ints(rows, "seq")
+    m, x = _ints(rows, "m"), _ints(rows, "x")
+    # The walks read every row in customer and time order.
+    order, starts, t, m, x = compiled.group_rows(h, t, seq, m, x)
+    mode = {"ordered": compiled.ORDERED, "strict": compiled.STRICT, "any": compiled.ANY}
+    level, first, times = compiled.walk(mode[c.order], order, starts, t, m, x, c.n, c.window_us)
+    keep = np.flatnonzero(level >= 1)
+    first = first[keep]
+    columns: dict[str, Any] = {
+        "c": pc.take(rows.column("cid"), first) if with_ids else pa.array(h[first]),
+        "level": pa.array(level[keep]),
+        "b": pc.take(rows.column("b"), first),
+    }
+    for k in range(1, c.n + 1):
+        reached = level[keep] >= k
+        columns[f"t{k}"] = pa.array(times[keep, k - 1], mask=~reached)
+    return pa.table(columns)
+
+
+def _ints(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
+    return np.ascontiguousarray(table.column(name).to_numpy())
