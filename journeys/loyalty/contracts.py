@@ -217,3 +217,17 @@ class LoyaltyStats(BaseModel):
     member_repeat_rate: float | None = Field(description="Members' buyers with 2+ purchases.")
     other_buyers: int
     other_repeat_rate: float | None
+
+
+class StageLoyalty(BaseModel):
+    """The programme among the customers who reached a journey's loyalty stage."""
+
+    points_name: str
+    reached: int = Field(description="Customers who reached the stage.")
+    members: int = Field(description="…of whom are members of the programme.")
+    member_share: float | None = Field(description="members / reached.")
+    active_members: int = Field(description="Members who earned or spent in the active period.")
+    active_days: int
+    points_balance: int = Field(description="Points these members hold.")
+    points_redeemed: int = Field(description="Points these members have spent.")
+    members_by_tier: dict[str, int]

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from journeys.analytics.common import EVENTS, matcher_sql, run_query
-from journeys.loyalty.contracts import LoyaltyStats
-from journeys.loyalty.files import load_program
+from journeys.loyalty.contracts import LoyaltyStats, StageLoyalty
+from journeys.loyalty.files import load_program, load_program_or_none
 from journeys.loyalty.model import Program
 from journeys.loyalty.tables import EntryRow, MemberRow, ReferralRow
 from journeys.store.duck import registered
@@ -69,6 +69,59 @@ def loyalty_stats(ws: Workspace) -> LoyaltyStats:
         other_buyers=buyers[1][0],
         other_repeat_rate=_rate(buyers[1][1], buyers[1][0]),
     )
+
+
+def stage_loyalty(ws: Workspace, customers: list[str]) -> StageLoyalty | None:
+    """The programme's figures among ``customers`` (those who reached a loyalty stage); None
+    when the workspace has no programme."""
+    program = load_program_or_none(ws)
+    if program is None:
+        return None
+    reached = set(customers)
+    since = ws.clock.now() - timedelta(days=program.active_days)
+    with Session(ws.operational.engine) as session:
+        tiers = {
+            c: tier
+            for c, tier in session.execute(select(MemberRow.customer_id, MemberRow.tier))
+            if c in reached
+        }
+        sums = session.execute(
+            select(EntryRow.customer_id, EntryRow.kind, func.sum(EntryRow.points)).group_by(
+                EntryRow.customer_id, EntryRow.kind
+            )
+        ).all()
+        active = {
+            c
+            for (c,) in session.execute(
+                select(EntryRow.customer_id)
+                .where(EntryRow.kind.in_(("earn", "redeem")), EntryRow.created_at > since)
+                .distinct()
+            )
+        }
+    balance = sum(int(n or 0) for c, _, n in sums if c in tiers)
+    redeemed = -sum(int(n or 0) for c, kind, n in sums if c in tiers and kind == "redeem")
+    by_tier: dict[str, int] = {}
+    for tier in tiers.values():
+        by_tier[str(tier or "none")] = by_tier.get(str(tier or "none"), 0) + 1
+    return StageLoyalty(
+        points_name=program.points_name,
+        reached=len(reached),
+        members=len(tiers),
+        member_share=_rate(len(tiers), len(reached)),
+        active_members=len(active & tiers.keys()),
+        active_days=program.active_days,
+        points_balance=balance,
+        points_redeemed=redeemed,
+        members_by_tier=dict(sorted(by_tier.items())),
+    )
+
+
+def ledger_version(ws: Workspace) -> tuple[int, int]:
+    """Changes whenever a member joins or the ledger is written (what caches key on)."""
+    with Session(ws.operational.engine) as session:
+        entries = session.scalar(select(func.max(EntryRow.id))) or 0
+        members = session.scalar(select(func.count()).select_from(MemberRow)) or 0
+    return int(entries), int(members)
 
 
 def _repeat(ws: Workspace, program: Program, members: list[str]) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from lxml import html
 from playwright.sync_api import Browser
 
 from journeys.analytics.overlay import OverlayQuery, measured_map
+from journeys.loyalty.service import award_points
 from journeys.workspace import Workspace
 
 from browsing import Traffic
@@ -90,3 +91,23 @@ def test_a_journey_without_events_says_so(client: TestClient, workspace: Workspa
     measured = client.get("/api/analytics/overlay", params={"journey": "fashion"}).json()
     assert (measured["customers"], measured["mapped_events"]) == (0, 0)
     assert all(t["reached"] == 0 for t in measured["touchpoints"])
+
+
+@pytest.mark.browser
+def test_the_loyalty_stage_shows_the_programme(
+    browser: Browser, server: str, ws: Workspace
+) -> None:
+    review = {"rating": 5, "channel": "web"}
+    send(
+        ws.events,
+        track({"userId": "ann"}, "review_submitted", 1, **review),
+        track({"userId": "bob"}, "review_submitted", 2, **review),
+    )
+    award_points(ws, "ann", 40, "goodwill", "goodwill-ann")
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(f"{server}/journeys/fashion", wait_until="networkidle")
+    page.wait_for_selector("[data-measured-journey][data-rendered='true']")
+    figures = page.locator("[data-measured-stage='loyalty'] [data-m='loyalty']")
+    assert figures.get_attribute("data-members") == "1"
+    assert "members 1 of 2 (50 %), 1 active" in figures.inner_text()
+    assert "40 points held" in figures.inner_text()

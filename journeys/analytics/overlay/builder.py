@@ -94,6 +94,11 @@ GROUP BY st
 """
 
 
+def stage_customers_sql(stage_index: int) -> str:
+    """The customers who reached a stage (had an event at one of its touchpoints)."""
+    return f"SELECT DISTINCT c FROM {X} WHERE st = {stage_index}"
+
+
 def unmapped_sql(touchpoints: list[MappedTouchpoint], relation: str, top: int) -> str:
     """The journey's customers' other events within their journey's span, by event name.
 

@@ -58,7 +58,7 @@ def overlay_command(
 ) -> None:
     """The measured journey map: reach, conversion, drop-off and time per stage and touchpoint."""
     from journeys.analytics.overlay import measured_map
-    from journeys.analytics.overlay.format import stage_rows, touchpoint_rows
+    from journeys.analytics.overlay.format import loyalty_line, stage_rows, touchpoint_rows
 
     with Workspace.open(workspace) as ws:
         result = measured_map(ws, _query(journey, from_date, to_date, segment, min_reach))
@@ -71,6 +71,8 @@ def overlay_command(
         highlight=False,
     )
     _table("Stages", STAGE_HEADS, stage_rows(result))
+    if (line := loyalty_line(result)) is not None:
+        out.print(line, highlight=False)
     _table("Touchpoints", TOUCHPOINT_HEADS, touchpoint_rows(result))
     rows = [[u.event, f"{u.events:,}", f"{u.customers:,}"] for u in result.unmapped]
     _table("Unmapped behaviour", ("event", "events", "customers"), rows)

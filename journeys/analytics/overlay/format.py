@@ -26,6 +26,20 @@ def stage_rows(m: MeasuredMap) -> list[list[str]]:
     ]
 
 
+def loyalty_line(m: MeasuredMap) -> str | None:
+    """The loyalty stage's programme figures in one sentence; None without them."""
+    for s in m.stages:
+        if (f := s.loyalty) is not None:
+            tiers = ", ".join(f"{t} {n:,}" for t, n in f.members_by_tier.items()) or "none"
+            return (
+                f"Loyalty stage {s.name}: {f.members:,} of {f.reached:,} customers are "
+                f"members ({share(f.member_share)}), {f.active_members:,} active in "
+                f"{f.active_days} days; they hold {f.points_balance:,} {f.points_name} and "
+                f"spent {f.points_redeemed:,}; by tier: {tiers}."
+            )
+    return None
+
+
 def touchpoint_rows(m: MeasuredMap) -> list[list[str]]:
     """touchpoint, stage, reached, events, dropped, drop-off, median time to next, worst."""
     return [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from journeys.loyalty.contracts import StageLoyalty
+
 
 class FeedbackMeasure(BaseModel):
     """What customers said about a place of the journey, and the tickets opened about it.
@@ -38,6 +40,11 @@ class StageMeasure(BaseModel):
     dropped: int = Field(description="reached − continued (0 for the last stage).")
     median_seconds_to_next_stage: float | None
     feedback: FeedbackMeasure = Field(default_factory=FeedbackMeasure)
+    loyalty: StageLoyalty | None = Field(
+        default=None,
+        description="The loyalty stage only (id `loyalty` or `loyalty-…`), when the workspace "
+        "has a loyalty programme: the programme among the customers who reached it.",
+    )
 
 
 class TouchpointMeasure(BaseModel):

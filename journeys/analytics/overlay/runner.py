@@ -26,6 +26,9 @@ from journeys.analytics.overlay.result import (
 )
 from journeys.analytics.segments import segment_filter
 from journeys.analytics.touchpoints import MappedTouchpoint
+from journeys.loyalty.contracts import StageLoyalty
+from journeys.loyalty.files import has_program
+from journeys.loyalty.stats import ledger_version, stage_loyalty
 from journeys.maps.model import Journey
 from journeys.workspace import Workspace
 
@@ -71,7 +74,9 @@ def _cache_key(workspace: Workspace, query: OverlayQuery) -> tuple[object, ...] 
     if query.segment is not None:
         return None
     files = workspace.journey_files_key()
-    return (str(workspace.root), workspace.events.last_seq, files, query.model_dump_json())
+    # Ledger writes change the loyalty stage's figures without an event.
+    ledger = ledger_version(workspace) if has_program(workspace) else None
+    return (str(workspace.root), workspace.events.last_seq, files, ledger, query.model_dump_json())
 
 
 def _measure(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
@@ -83,6 +88,7 @@ def _measure(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
         by_stage = {r["st"]: r for r in _rows(con, builder.stages_sql(stage_indexes))}
         unmapped = _rows(con, builder.unmapped_sql(p.touchpoints, p.relation, query.unmapped))
         said = place_feedback(con, p.journey, query, p.undated)
+        loyal = _loyalty_stage(workspace, con, p)
     touchpoints = [_touchpoint(p.journey, tp, by_index.get(tp.index), said) for tp in p.touchpoints]
     for _, tp in _ranked(touchpoints, totals["customers"], query.min_reach)[: query.worst]:
         tp.worst = True
@@ -93,7 +99,7 @@ def _measure(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
         completed=totals["completed"],
         mapped_events=int(totals["events"]),
         unmapped_events=int(unmapped[0]["total"]) if unmapped else 0,
-        stages=_stages(p, by_stage, said),
+        stages=_stages(p, by_stage, said, loyal),
         touchpoints=touchpoints,
         unmapped=[
             UnmappedEvent(event=r["event"], events=r["events"], customers=r["customers"])
@@ -194,8 +200,34 @@ def _touchpoint(
     )
 
 
+def loyalty_stage_index(journey: Journey) -> int | None:
+    """The journey's loyalty stage: the first whose id is ``loyalty`` or begins ``loyalty-``."""
+    return next(
+        (
+            i
+            for i, stage in enumerate(journey.stages)
+            if stage.id == "loyalty" or stage.id.startswith("loyalty-")
+        ),
+        None,
+    )
+
+
+def _loyalty_stage(
+    workspace: Workspace, con: duckdb.DuckDBPyConnection, p: _Prepared
+) -> tuple[int, StageLoyalty] | None:
+    index = loyalty_stage_index(p.journey)
+    if index is None or not has_program(workspace):
+        return None
+    customers = [r["c"] for r in _rows(con, builder.stage_customers_sql(index))]
+    figures = stage_loyalty(workspace, customers)
+    return None if figures is None else (index, figures)
+
+
 def _stages(
-    p: _Prepared, by_stage: dict[int, dict[str, Any]], said: PlaceFeedback
+    p: _Prepared,
+    by_stage: dict[int, dict[str, Any]],
+    said: PlaceFeedback,
+    loyal: tuple[int, StageLoyalty] | None = None,
 ) -> list[StageMeasure]:
     measured = sorted({tp.stage_index for tp in p.touchpoints})
     stages = []
@@ -214,6 +246,7 @@ def _stages(
                 dropped=0 if last else reached - continued,
                 median_seconds_to_next_stage=None if last else row["median_seconds"],
                 feedback=said.stages.get(stage.id, FeedbackMeasure()),
+                loyalty=loyal[1] if loyal is not None and loyal[0] == index else None,
             )
         )
     return stages

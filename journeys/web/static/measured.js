@@ -53,6 +53,17 @@
       `<a href="/analyse/kpis?journey=${journey}&by=touchpoint">KPIs →</a></p>`;
   }
 
+  // The loyalty stage: the programme among the customers who reached it.
+  function loyalty(l) {
+    if (!l) return "";
+    const tiers = Object.entries(l.members_by_tier).map(([t, n]) => `${t} ${fmt(n)}`).join(", ");
+    return ` · <span data-m="loyalty" data-members="${l.members}" title="by tier: ${tiers}">` +
+      `members ${fmt(l.members)} of ${fmt(l.reached)} (${pct(l.member_share)}), ` +
+      `${fmt(l.active_members)} active, ` +
+      `${fmt(l.points_balance)} ${l.points_name} held</span> ` +
+      `<a href="/loyalty">Loyalty →</a>`;
+  }
+
   function fillTouchpoint(id, html, reached, worst) {
     const el = document.querySelector(`[data-measured-touchpoint="${id}"]`);
     if (!el) return;
@@ -79,7 +90,8 @@
       el.innerHTML = `${fmt(s.reached)} reached` +
         (s.conversion === null ? "" : ` · ${pct(s.conversion)} moved on`) +
         (f.nps_responses ? ` · <span data-m="nps">NPS ${signed(f.nps, 0)}</span>` : "") +
-        (f.csat_responses ? ` · <span data-m="csat">CSAT ${Math.round(f.csat)} %</span>` : "");
+        (f.csat_responses ? ` · <span data-m="csat">CSAT ${Math.round(f.csat)} %</span>` : "") +
+        loyalty(s.loyalty);
       el.dataset.reached = s.reached;
       el.hidden = false;
     }
