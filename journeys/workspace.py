@@ -114,8 +114,16 @@ class Workspace:
         from journeys.store.consumers import Consumer
         from journeys.store.eventlog import EventLog
 
-        consumers: list[Consumer] = [IdentityConsumer(), ProfileConsumer(), CustomerEventIndex()]
+        index = CustomerEventIndex(self.customer_index_path)
+        consumers: list[Consumer] = [IdentityConsumer(), ProfileConsumer(), index]
         return EventLog(self.events_path, consumers=consumers, clock=self.clock)
+
+    @property
+    def customer_index_path(self) -> Path:
+        """The customer event index (SQLite) beside the event log."""
+        from journeys.orchestration.nba.index import FILE
+
+        return self.events_path.with_name(FILE)
 
     @cached_property
     def operational(self) -> OperationalStore:

@@ -21,6 +21,7 @@ from journeys.feedback.surveys.answers import Response, list_responses
 from journeys.feedback.tickets import TicketSummary
 from journeys.orchestration.nba.context import Event, read_context
 from journeys.orchestration.nba.files import load_catalogue
+from journeys.orchestration.nba.index import index_reader
 from journeys.orchestration.nba.model import NextBestActions
 from journeys.orchestration.nba.positions import JourneyPosition, positions
 from journeys.orchestration.nba.ranking import ago
@@ -75,7 +76,7 @@ def agent_view(ws: Workspace, any_id: str, channel: str | None = None) -> AgentV
     """The whole context of the customer behind any of its ids, and their next best actions."""
     catalogue, indexes = load_catalogue(ws), journey_indexes(ws)
     with closing(ws.events.reader()) as con:
-        ctx = read_context(con, any_id, ws.clock.now())
+        ctx = read_context(con, index_reader(ws.customer_index_path), any_id, ws.clock.now())
         external = _external_ids(con, ctx.user_ids) if ctx.known else {}
     tickets = open_tickets(ws, ctx.customer_id)
     nba = rank_for(ws, catalogue, indexes, ctx, channel, limit=5, tickets=tickets)

@@ -183,6 +183,10 @@ class EventLog:
         self._closed = True
         self._jobs.put(_STOP)
         self._writer.join()
+        for consumer in self.consumers:
+            close = getattr(consumer, "close", None)  # consumers that hold files of their own
+            if close is not None:
+                close()
         self._db.close()
 
     def __enter__(self) -> EventLog:

@@ -1,8 +1,9 @@
 """A customer's context, read fast: ids, traits and events, newest first.
 
-Read in two indexed queries on a reader connection: the customer's ids (after resolving the id
-given, which may be an e-mail address or phone number), then their rows of the customer event
-index (``index.py``), optionally only the events some matcher asks for.
+Read in indexed lookups: the customer's ids on a reader connection of the event log (after
+resolving the id given, which may be an e-mail address or phone number), then their rows of
+the customer event index (``index.py``, SQLite), optionally only the events some matcher
+asks for.
 """
 
 from __future__ import annotations
@@ -16,17 +17,13 @@ from typing import Any
 import duckdb
 
 from journeys.events.profiles import resolve_customer
-from journeys.orchestration.nba.index import TABLE
+from journeys.orchestration.nba.index import IndexReader
 
 # The first two lookups of resolve_customer: a user id, then a linked anonymous id.
 _KNOWN = (
     "SELECT customer_id FROM identity_users WHERE user_id = ?",
     "SELECT u.customer_id FROM identity_links l "
     "JOIN identity_users u ON u.user_id = l.user_id WHERE l.anonymous_id = ?",
-)
-_BY_KEY = (
-    f"SELECT seq, timestamp, type, event, channel, properties, context, traits FROM {TABLE} "
-    "WHERE key = ?"
 )
 
 Event = dict[str, Any]  # seq, timestamp, type, event, channel, properties, context, traits
@@ -47,6 +44,7 @@ class CustomerContext:
 
 def read_context(
     con: duckdb.DuckDBPyConnection,
+    index: IndexReader,
     any_id: str,
     now: datetime,
     names: Collection[str] | None = None,
@@ -54,11 +52,9 @@ def read_context(
 ) -> CustomerContext:
     """The context of the customer behind ``any_id``; ``names`` keeps only those events
     (and identify calls, for the traits), ``limit`` only the newest."""
-    customer_id, known = resolve(con, any_id)
+    customer_id, known = resolve(con, index, any_id)
     users, anons = _ids(con, customer_id) if known else ([], [customer_id])
-    # One indexed lookup per id: DuckDB only scans the index for a plain equality, so the
-    # event names and the order are applied here, not in SQL (either turns it into a scan).
-    rows = [r for key in users + anons for r in con.execute(_BY_KEY, [key]).fetchall()]
+    rows = [r for key in users + anons for r in index.rows(key)]
     if names is not None:
         rows = [r for r in rows if r[2] == "identify" or r[3] in names]
     rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
@@ -74,11 +70,11 @@ def read_context(
     )
 
 
-def resolve(con: duckdb.DuckDBPyConnection, any_id: str) -> tuple[str, bool]:
+def resolve(con: duckdb.DuckDBPyConnection, index: IndexReader, any_id: str) -> tuple[str, bool]:
     """The customer behind any id, as :func:`resolve_customer` finds it, but faster for ids
     that events were sent with: ``resolve_customer`` recognises an anonymous visitor by
     scanning the event log, the customer event index by one index lookup."""
-    if not con.execute(f"SELECT 1 FROM {TABLE} WHERE key = ? LIMIT 1", [any_id]).fetchone():
+    if not index.has(any_id):
         return resolve_customer(con, any_id)  # an e-mail address, phone, CRM id; or unknown
     for sql in _KNOWN:
         row = con.execute(sql, [any_id]).fetchone()

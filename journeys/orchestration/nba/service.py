@@ -6,7 +6,7 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from journeys.feedback.tickets import TicketSummary
@@ -15,6 +15,7 @@ from journeys.feedback.tickets.tables import TicketRow
 from journeys.orchestration.nba.catalogue import Catalogue
 from journeys.orchestration.nba.context import CustomerContext, read_context
 from journeys.orchestration.nba.files import load_catalogue
+from journeys.orchestration.nba.index import index_reader
 from journeys.orchestration.nba.model import NextBestActions
 from journeys.orchestration.nba.positions import JourneyIndex, event_names, positions
 from journeys.orchestration.nba.ranking import Situation, rank
@@ -33,7 +34,9 @@ def next_best_actions(
     catalogue = load_catalogue(ws)
     indexes = journey_indexes(ws)
     with closing(ws.events.reader()) as con:
-        ctx = read_context(con, any_id, ws.clock.now(), names=wanted_events(catalogue, indexes))
+        index = index_reader(ws.customer_index_path)
+        names = wanted_events(catalogue, indexes)
+        ctx = read_context(con, index, any_id, ws.clock.now(), names=names)
     return rank_for(ws, catalogue, indexes, ctx, channel, limit)
 
 
@@ -65,14 +68,20 @@ def open_tickets(ws: Workspace, customer_id: str) -> list[TicketSummary]:
     One indexed query rather than ``list_tickets``, which resolves the id again and counts:
     this runs on every ranking. Tickets are stored under the resolved customer id.
     """
-    query = (
-        select(TicketRow)
-        .where(TicketRow.customer_id == customer_id, TicketRow.status.in_(OPEN_STATUSES))
-        .order_by(TicketRow.sla_due_at, TicketRow.number)
-    )
     now = ws.clock.now()
     with Session(ws.operational.engine) as session:
-        return [summary(row, now) for row in session.scalars(query)]
+        rows = session.scalars(_OPEN, {"customer": customer_id})
+        return [summary(row, now) for row in rows]
+
+
+# Text, not a select(): SQLAlchemy builds a cache key for a select() on every execution,
+# which costs more than the query (measured: ~1 ms a ranking).
+_OPEN = select(TicketRow).from_statement(
+    text(
+        f"SELECT * FROM {TicketRow.__tablename__} WHERE customer_id = :customer "
+        f"AND status IN {OPEN_STATUSES!r} ORDER BY sla_due_at, number"
+    )
+)
 
 
 def journey_indexes(ws: Workspace) -> list[JourneyIndex]:
