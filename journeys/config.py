@@ -35,6 +35,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Traits of identify calls that are external ids of a customer (comma-separated).",
     ),
     Setting("query_timeout", "60", "Seconds an analysis may run before it is stopped."),
+    Setting(
+        "operational_database",
+        "",
+        "SQLAlchemy URL of the operational store, e.g. postgresql+psycopg://user@host/db "
+        "(empty: the workspace's SQLite file journeys.sqlite).",
+    ),
     Setting("demo_customers", "20000", "How many synthetic customers `journeys demo` generates."),
     Setting("demo_seed", "42", "Random seed of the demo data generator."),
     # The closed loop: how soon a ticket must be answered per priority, and escalation.
@@ -60,6 +66,22 @@ SETTINGS: tuple[Setting, ...] = (
         "loyalty_earn_seconds",
         "5",
         "How often the server turns new events into loyalty points and tier changes (0: never).",
+    ),
+    Setting(
+        "automation_seconds",
+        "2",
+        "How often the server runs the automation engine and delivers its actions (0: never).",
+    ),
+    Setting("automation_max_attempts", "8", "Delivery attempts of an action before it is dead."),
+    Setting("automation_backoff_seconds", "5", "Pause after a failed delivery, doubled each time."),
+    Setting("automation_http_timeout", "10", "Seconds a webhook call or an SMTP session may take."),
+    Setting("smtp_host", "127.0.0.1", "The SMTP server automations send e-mail through."),
+    Setting("smtp_port", "25", "The SMTP server's port."),
+    Setting("smtp_from", "journeys@localhost", "The sender address of automation e-mail."),
+    Setting(
+        "prediction_refresh_seconds",
+        "0",
+        "How often the server re-scores customers with every saved model (0: never).",
     ),
 )
 

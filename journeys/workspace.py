@@ -32,9 +32,12 @@ MARKER = "workspace.yaml"
 class Workspace:
     """Handle on a workspace folder; opens its stores lazily."""
 
-    def __init__(self, root: Path | str, clock: Clock | None = None) -> None:
+    def __init__(
+        self, root: Path | str, clock: Clock | None = None, operational_url: str | None = None
+    ) -> None:
         self.root = Path(root)
         self.clock = clock or SystemClock()
+        self._operational_url = operational_url
         self._journeys: tuple[tuple[tuple[str, int, int], ...], list[Journey]] | None = None
 
     # -- layout ---------------------------------------------------------------------------
@@ -48,13 +51,24 @@ class Workspace:
 
     @property
     def operational_url(self) -> str:
-        return f"sqlite:///{(self.root / 'journeys.sqlite').resolve()}"
+        """The operational store's SQLAlchemy URL: given when opened, else the setting
+        ``operational_database``, else the workspace's SQLite file."""
+        from journeys import config
+
+        given = self._operational_url or config.get("operational_database")
+        return given or f"sqlite:///{(self.root / 'journeys.sqlite').resolve()}"
 
     # -- life cycle -----------------------------------------------------------------------
     @classmethod
-    def init(cls, root: Path | str, examples: bool = True, clock: Clock | None = None) -> Workspace:
+    def init(
+        cls,
+        root: Path | str,
+        examples: bool = True,
+        clock: Clock | None = None,
+        operational_url: str | None = None,
+    ) -> Workspace:
         """Create a workspace folder, with the example journey files unless told otherwise."""
-        ws = cls(root, clock)
+        ws = cls(root, clock, operational_url)
         if ws.exists():
             raise WorkspaceExists(f"{ws.root} is already a Journeys workspace")
         ws.journeys_dir.mkdir(parents=True, exist_ok=True)
@@ -75,9 +89,11 @@ class Workspace:
         return ws
 
     @classmethod
-    def open(cls, root: Path | str, clock: Clock | None = None) -> Workspace:
+    def open(
+        cls, root: Path | str, clock: Clock | None = None, operational_url: str | None = None
+    ) -> Workspace:
         """Open an existing workspace; a clear error if the folder is not one."""
-        ws = cls(root, clock)
+        ws = cls(root, clock, operational_url)
         if not ws.exists():
             raise NotFound(
                 f"{ws.root} is not a Journeys workspace (no {MARKER}); "

@@ -16,6 +16,8 @@ from journeys.api.app import create_app
 from journeys.store.operational import Source
 from journeys.workspace import Workspace
 
+import postgres
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
@@ -49,6 +51,22 @@ def running_server(workspace: Workspace) -> Iterator[str]:
 def ws(tmp_path: Path) -> Iterator[Workspace]:
     """A fresh workspace with the example journeys; closed after the test."""
     workspace = Workspace.init(tmp_path / "ws")
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server for this test process (see postgres.py); its URL."""
+    with postgres.start(free_port()) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_ws(tmp_path: Path, postgres_server: str) -> Iterator[Workspace]:
+    """A fresh workspace whose operational store is a new PostgreSQL database."""
+    url = postgres.new_database(postgres_server)
+    workspace = Workspace.init(tmp_path / "ws", operational_url=url)
     yield workspace
     workspace.close()
 
