@@ -91,6 +91,8 @@ class EventLog:
         self._jobs: queue.Queue[Any] = queue.Queue()
         self.consumer_errors: dict[str, Exception] = {}
         self._consumers_ran = 0.0
+        self._consumed = threading.Condition()
+        self._consumed_seq = self._last_seq
         self._closed = False
         self._writer = threading.Thread(target=self._run, name="eventlog-writer", daemon=True)
         self._writer.start()
@@ -141,6 +143,15 @@ class EventLog:
             name, exc = next(iter(self.consumer_errors.items()))
             raise JourneysError(f"the {name} consumer failed: {exc}") from exc
 
+    def wait_for_events(self, seen: int, timeout: float) -> int:
+        """Block until the consumers have caught up past sequence number ``seen`` (derived
+        state such as stitched ids is then current), or ``timeout`` seconds passed; returns
+        the sequence number they reached. How the server reacts to new events at once
+        instead of on a timer."""
+        with self._consumed:
+            self._consumed.wait_for(lambda: self._consumed_seq > seen or self._closed, timeout)
+            return self._consumed_seq
+
     def rebuild(self, name: str) -> None:
         """Drop one consumer's derived state and rebuild it by replaying the whole log."""
         consumer = next((c for c in self.consumers if c.name == name), None)
@@ -181,6 +192,8 @@ class EventLog:
         if self._closed:
             return
         self._closed = True
+        with self._consumed:  # wake whoever waits for events: there will be none
+            self._consumed.notify_all()
         self._jobs.put(_STOP)
         self._writer.join()
         for consumer in self.consumers:
@@ -295,6 +308,9 @@ class EventLog:
             except Exception as exc:
                 log.exception("consumer %s failed", consumer.name)
                 self.consumer_errors[consumer.name] = exc
+        with self._consumed:
+            self._consumed_seq = self._last_seq
+            self._consumed.notify_all()
 
 
 def _insert(
