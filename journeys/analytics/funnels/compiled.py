@@ -190,6 +190,22 @@ def _buffers(starts: Any, c0: int, c1: int, n: int) -> tuple[Any, Any, Any]:
 
 
 @njit(cache=True, nogil=True)
+def _add_node(buffers: tuple[Any, Any, Any], count: int, p: int, parent: int, t1: int) -> int:
+    """Store node ``count`` (position ``p``, its parent node, its path's step-1 time)."""
+    node_row, node_parent, node_t1 = buffers
+    node_row[count], node_parent[count], node_t1[count] = p, parent, t1
+    return count + 1
+
+
+@njit(cache=True, nogil=True)
+def _keep_first(cur: Any, best: Any, n: int) -> None:
+    """Rows come in (t, seq) order: per level, the first node that reached it is kept."""
+    for k in range(1, n + 1):
+        if cur[k] >= 0 and best[k] < 0:
+            best[k] = cur[k]
+
+
+@njit(cache=True, nogil=True)
 def _ordered(
     c0: int,
     c1: int,
@@ -203,7 +219,8 @@ def _ordered(
     out: tuple[Any, Any, Any],
 ) -> None:
     """Customers c0..c1 in ``ordered`` mode."""
-    node_row, node_parent, node_t1 = _buffers(starts, c0, c1, n)
+    buffers = _buffers(starts, c0, c1, n)
+    node_row, node_parent, node_t1 = buffers
     prev_kind = np.zeros(n + 1, np.int8)
     prev_node = np.zeros(n + 1, np.int64)
     cur = np.full(n + 1, -1, np.int64)
@@ -221,20 +238,14 @@ def _ordered(
                 continue
             cur[1] = -1
             if mi & 1:
-                node_row[nodes] = p
-                node_parent[nodes] = -1
-                node_t1[nodes] = ti
                 cur[1] = nodes
-                nodes += 1
+                nodes = _add_node(buffers, nodes, p, -1, ti)
             for k in range(2, n + 1):
                 cur[k] = -1
                 if mi & (1 << (k - 1)):
                     if prev_kind[k] == PATH and ti - node_t1[prev_node[k]] <= window:
-                        node_row[nodes] = p
-                        node_parent[nodes] = prev_node[k]
-                        node_t1[nodes] = node_t1[prev_node[k]]
                         cur[k] = nodes
-                        nodes += 1
+                        nodes = _add_node(buffers, nodes, p, prev_node[k], node_t1[prev_node[k]])
                     prev_kind[k] = STEP
                 if xi & (1 << (k - 2)):
                     if prev_kind[k] == PATH and ti - node_t1[prev_node[k]] <= window:
@@ -243,9 +254,7 @@ def _ordered(
                 if cur[k - 1] >= 0:
                     prev_kind[k] = PATH
                     prev_node[k] = cur[k - 1]
-            for k in range(1, n + 1):  # rows come in (t, seq) order: the first reach is kept
-                if cur[k] >= 0 and best[k] < 0:
-                    best[k] = cur[k]
+            _keep_first(cur, best, n)
         _answer(c, cap, best, node_row, node_parent, order, t, out)
 
 
@@ -264,7 +273,8 @@ def _strict(
 ) -> None:
     """Customers c0..c1 in ``strict`` mode: a step must be the very next event after the
     previous one."""
-    node_row, node_parent, node_t1 = _buffers(starts, c0, c1, n)
+    buffers = _buffers(starts, c0, c1, n)
+    node_row, node_parent, node_t1 = buffers
     prev = np.full(n + 1, -1, np.int64)
     cur = np.full(n + 1, -1, np.int64)
     best = np.full(n + 1, -1, np.int64)
@@ -278,28 +288,20 @@ def _strict(
             mi = m[p]
             cur[1] = -1
             if mi & 1:
-                node_row[nodes] = p
-                node_parent[nodes] = -1
-                node_t1[nodes] = ti
                 cur[1] = nodes
-                nodes += 1
+                nodes = _add_node(buffers, nodes, p, -1, ti)
             for k in range(2, n + 1):
                 cur[k] = -1
                 before = prev[k - 1]
                 if before < 0 or ti - node_t1[before] > window:
                     continue
                 if mi & (1 << (k - 1)):
-                    node_row[nodes] = p
-                    node_parent[nodes] = before
-                    node_t1[nodes] = node_t1[before]
                     cur[k] = nodes
-                    nodes += 1
+                    nodes = _add_node(buffers, nodes, p, before, node_t1[before])
                 if x[p] & (1 << (k - 2)):
                     cap = min(cap, k - 1)
-            for k in range(1, n + 1):
-                if cur[k] >= 0 and best[k] < 0:
-                    best[k] = cur[k]
-                prev[k] = cur[k]
+            _keep_first(cur, best, n)
+            prev[:] = cur
         _answer(c, cap, best, node_row, node_parent, order, t, out)
 
 
