@@ -86,6 +86,10 @@ class Workspace:
                 shutil.copyfile(path, loyalty / path.name)
             for path in _examples("journeys.orchestration.nba"):
                 shutil.copyfile(path, ws.root / path.name)
+            automations = ws.root / "automations"
+            automations.mkdir(exist_ok=True)
+            for path in _examples("journeys.orchestration.automations"):
+                shutil.copyfile(path, automations / path.name)
         return ws
 
     @classmethod

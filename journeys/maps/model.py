@@ -126,6 +126,13 @@ def _parse_value(raw: str, text: str) -> Any:
     raise ValueError(f"filter {text!r}: value {raw!r} is not a quoted string, number, bool or list")
 
 
+def lookup_property(
+    path: str, properties: dict[str, Any], context: dict[str, Any]
+) -> tuple[bool, Any]:
+    """(found, value) of a property path (``plan``, ``context.campaign.name``) of an event."""
+    return _lookup(path, properties, context)
+
+
 def _lookup(path: str, properties: dict[str, Any], context: dict[str, Any]) -> tuple[bool, Any]:
     parts = path.split(".")
     node: Any = properties

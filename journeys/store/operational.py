@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib
 import secrets
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import DateTime, String, create_engine, select
+from sqlalchemy import DateTime, String, create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -54,11 +55,21 @@ class Source(BaseModel):
     created_at: datetime
 
 
+def _sqlite_wal(con: Any, _record: Any) -> None:
+    """Write-ahead log: a commit is one append and one fsync (the rollback journal takes
+    several), and readers never wait for a writer. ``synchronous = FULL`` keeps every commit
+    durable (the outbox and the ledger promise that)."""
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = FULL")
+
+
 class OperationalStore:
     """Transactional data of a workspace."""
 
     def __init__(self, url: str, clock: Clock | None = None) -> None:
         self.engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_wal)
         self.clock = clock or SystemClock()
         for module in TABLE_MODULES:
             importlib.import_module(module)

@@ -1,0 +1,247 @@
+"""The automation file: ``automations/<id>.yaml``, a journey automation as code.
+
+An automation is a trigger (an event, a survey answer, entering a journey stage, inactivity),
+conditions the customer must meet to enter, and steps run in order: waits, branches, random
+splits and actions. Caps, quiet hours, a goal, exit criteria and re-entry rules shape who gets
+what and when. ``version`` is raised on every change: customers already inside keep the
+version they entered with. Cross-field rules live in ``rules.py``, each with a stable code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field
+
+from journeys.analytics.common import parse_duration
+from journeys.errors import InvalidInput
+from journeys.maps.model import FilterText, Matcher, Slug, Strict
+
+ACTION_KINDS = ("webhook", "email", "create_ticket", "add_points", "set_trait")
+FLOW_KINDS = ("wait", "branch", "split")
+STEP_KINDS = (*FLOW_KINDS, *ACTION_KINDS)
+ActionKind = Literal["webhook", "email", "create_ticket", "add_points", "set_trait"]
+EXIT = "exit"  # a goto target that ends the automation for the customer
+
+
+def _duration(text: str) -> str:
+    try:
+        parse_duration(text)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from exc
+    return text
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+Target = Annotated[str, Field(min_length=1, max_length=80, description="a later step id or exit")]
+
+
+class SurveyAnswered(Strict):
+    """An answer to a survey (the ``survey_answered`` event), optionally within a score range."""
+
+    survey: str | None = Field(default=None, description="the survey id; any survey if absent")
+    min_score: int | None = Field(default=None, ge=0, le=10)
+    max_score: int | None = Field(default=None, ge=0, le=10)
+
+    def matcher(self) -> Matcher:
+        """The same trigger written as an event matcher."""
+        where: list[Any] = []
+        if self.survey is not None:
+            where.append(f"survey = {json.dumps(self.survey)}")
+        if self.min_score is not None:
+            where.append(f"score >= {self.min_score}")
+        if self.max_score is not None:
+            where.append(f"score <= {self.max_score}")
+        return Matcher.model_validate({"event": "survey_answered", "where": where})
+
+
+class Trigger(Strict):
+    """What lets a customer in: exactly one of the fields."""
+
+    event: Matcher | None = Field(default=None, description="an event with property filters")
+    survey_answered: SurveyAnswered | None = None
+    stage_entered: str | None = Field(
+        default=None, description="JOURNEY/STAGE: an event that is a touchpoint of that stage"
+    )
+    inactive_days: int | None = Field(
+        default=None, ge=1, le=3650, description="no event of the customer for this many days"
+    )
+    segment_entered: str | None = Field(
+        default=None, max_length=80, description="a saved segment the customer becomes part of"
+    )
+
+    def kinds(self) -> list[str]:
+        """The trigger kinds that are set (a valid trigger has exactly one)."""
+        return [k for k in Trigger.model_fields if getattr(self, k) is not None]
+
+
+class Condition(Strict):
+    """One thing the customer must satisfy: exactly one of trait, consent or did."""
+
+    trait: FilterText | None = Field(
+        default=None, description="a filter on the profile's traits, e.g. plan = 'gold'"
+    )
+    consent: str | None = Field(default=None, description="the purpose they must consent to")
+    did: Matcher | None = Field(default=None, description="an event they did")
+    at_least: int = Field(default=1, ge=0, description="with did: at least this many times")
+    at_most: int | None = Field(default=None, ge=0, description="with did: at most this many")
+    within: Duration | None = Field(default=None, description="with did: in this span before")
+
+    def kinds(self) -> list[str]:
+        """The condition kinds that are set (a valid condition has exactly one)."""
+        return [k for k in ("trait", "consent", "did") if getattr(self, k) is not None]
+
+
+class Wait(Strict):
+    """Wait a duration, until a clock time, or until an event (with a timeout)."""
+
+    duration: Duration | None = None
+    until: ClockTime | None = Field(
+        default=None, description="the next HH:MM in the customer's time zone"
+    )
+    event: Matcher | None = None
+    timeout: Duration | None = Field(default=None, description="with event: give up after this")
+    on_event: Target | None = Field(default=None, description="with event: go here (else next)")
+    on_timeout: Target | None = Field(default=None, description="with event: go here on timeout")
+
+    def kinds(self) -> list[str]:
+        """What is waited for (a valid wait has exactly one)."""
+        return [k for k in ("duration", "until", "event") if getattr(self, k) is not None]
+
+
+class Branch(Strict):
+    """Go one way when every condition holds, the other way otherwise."""
+
+    conditions: list[Condition] = Field(min_length=1)
+    then: Target | None = Field(default=None, description="when all hold (else the next step)")
+    otherwise: Target | None = Field(default=None, description="when one fails (else next)")
+
+
+class Variant(Strict):
+    """One arm of a random split."""
+
+    name: Slug
+    share: int = Field(ge=0, le=100, description="percent of the customers not held out")
+    goto: Target | None = Field(default=None, description="where this arm goes (else next)")
+
+
+class Split(Strict):
+    """A/B split by a stable hash of the customer id; the holdout leaves and is counted."""
+
+    variants: list[Variant] = Field(min_length=1)
+    holdout: int = Field(default=0, ge=0, le=100, description="percent held out of everything")
+
+
+class Webhook(Strict):
+    """An HTTP POST of a JSON body, signed with HMAC-SHA256 (``X-Journeys-Signature``)."""
+
+    url: str = Field(pattern=r"^https?://", max_length=2000)
+    payload: dict[str, Any] = Field(
+        default_factory=dict, description="extra fields; strings are templates"
+    )
+
+
+class Email(Strict):
+    """An e-mail through the SMTP server (settings smtp_*); Jinja2 templates with the profile."""
+
+    to: str = Field(default="{{ traits.email }}", max_length=500)
+    subject: str = Field(min_length=1, max_length=500)
+    body: str = Field(min_length=1, max_length=50_000)
+
+
+class CreateTicket(Strict):
+    """A ticket in the closed loop for the customer."""
+
+    summary: str = Field(min_length=1, max_length=2000)
+    priority: Literal["high", "normal", "low"] | None = None
+    team: str | None = Field(default=None, max_length=120)
+
+
+class AddPoints(Strict):
+    """Loyalty points for the customer (enrolling them in the programme if needed)."""
+
+    points: int = Field(ge=1, le=1_000_000)
+    reason: str = Field(default="automation", max_length=200)
+
+
+class SetTrait(Strict):
+    """Set a profile trait (recorded as an identify event on the customer)."""
+
+    trait: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    value: Any
+
+
+class Step(Strict):
+    """One step: an id and exactly one of the step kinds."""
+
+    id: Slug
+    wait: Wait | None = None
+    branch: Branch | None = None
+    split: Split | None = None
+    webhook: Webhook | None = None
+    email: Email | None = None
+    create_ticket: CreateTicket | None = None
+    add_points: AddPoints | None = None
+    set_trait: SetTrait | None = None
+
+    def kinds(self) -> list[str]:
+        """The kinds that are set (a valid step has exactly one)."""
+        return [k for k in STEP_KINDS if getattr(self, k) is not None]
+
+    @property
+    def kind(self) -> str:
+        """The step's kind."""
+        return self.kinds()[0]
+
+
+class Cap(Strict):
+    """At most ``max`` actions of a kind per customer per period, over every automation."""
+
+    action: ActionKind
+    max: int = Field(ge=1, le=10_000)
+    per: Duration
+
+
+class QuietHours(Strict):
+    """Messages (webhook, e-mail) due in these hours wait until they end, in local time."""
+
+    start: ClockTime
+    end: ClockTime
+    timezone: str = Field(default="UTC", description="when the customer has no time zone trait")
+    timezone_trait: str = Field(default="timezone", description="the trait with an IANA zone")
+
+
+class Reentry(Strict):
+    """Whether a customer who was inside may enter again, and how long after entering."""
+
+    allowed: bool = False
+    after: Duration | None = Field(default=None, description="at least this long after entry")
+
+
+class Automation(Strict):
+    """A journey automation: trigger, conditions, steps, and the rules around them."""
+
+    id: Slug
+    name: str = Field(min_length=1, max_length=200)
+    version: int = Field(ge=1, description="raise it on every change")
+    description: str = ""
+    active: bool = True
+    trigger: Trigger
+    conditions: list[Condition] = Field(default_factory=list)
+    steps: list[Step] = Field(min_length=1)
+    goal: Matcher | None = Field(default=None, description="reaching it exits as a conversion")
+    exit: list[Matcher] = Field(default_factory=list, description="events that exit")
+    reentry: Reentry = Field(default_factory=Reentry)
+    caps: list[Cap] = Field(default_factory=list)
+    quiet_hours: QuietHours | None = None
+    secret_env: str | None = Field(
+        default=None, description="environment variable with the webhook signing secret"
+    )
+
+    def step_index(self, step_id: str) -> int:
+        """The position of a step (len(steps) for ``exit``)."""
+        if step_id == EXIT:
+            return len(self.steps)
+        return next(i for i, s in enumerate(self.steps) if s.id == step_id)
