@@ -15,6 +15,10 @@ Two forms of the same statement (``exact``):
   share a partition, found with a second, independent hash of the customer id (``clashes``),
   or (c) two event names share a hash (a code with two names). The runner checks the three
   and asks the exact form when one happens.
+
+The compiled engine (``kernel.py``) does not sort in SQL: :func:`build_rows` only reads the
+events of the period, unsorted, and :func:`count_sql` tells the runner whether there are
+enough of them to be worth it.
 """
 
 from __future__ import annotations
@@ -114,3 +118,28 @@ def build_dfg(
             ) WHERE mapped > 0
         """
     return sql, params
+
+
+def build_rows(
+    query: DfgQuery, touchpoints: list[MappedTouchpoint] | None = None, relation: str = EVENTS
+) -> tuple[str, list[Any]]:
+    """The rows the compiled form reads, unsorted: ``c`` (hash of the customer id), ``t``
+    (the timestamp, as stored: reading it is cheaper than ``epoch_us``), ``s`` (seq) and ``a``
+    (the event name, or the touchpoint index; NULL: none)."""
+    conditions, params = range_sql(query)
+    return (
+        f"""
+        SELECT hash(e.customer_id) AS c, e.timestamp AS t, e.seq AS s,
+               {activity_sql(touchpoints, exact=True)} AS a
+        FROM {relation} e
+        WHERE {" AND ".join(conditions)}
+        """,
+        params,
+    )
+
+
+def count_sql(query: DfgQuery, relation: str, limit: int) -> tuple[str, list[Any]]:
+    """How many events the graph reads, counted up to ``limit`` (the scan stops there)."""
+    conditions, params = range_sql(query)
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {relation} e WHERE {' AND '.join(conditions)} "
+    return sql + f"LIMIT {int(limit)})", params
