@@ -7,11 +7,6 @@ customer order with a counting sort, O(n); each customer's few rows are then ord
 
 - :func:`dense_ids` ``(keys) -> (ids, distinct)``: each ``uint64`` key's dense id (0, 1, … in
   order of first appearance, ``int32``) and the distinct keys by id.
-- :func:`group_rows` ``(customer_hash) -> (order, starts)``: the row indexes grouped by
-  customer (``order``, ``int64``; rows of one customer keep their input order) and where each
-  customer's rows begin in ``order`` (``starts``, ``int64``, one more than there are
-  customers: customer ``g`` is ``order[starts[g]:starts[g + 1]]``). Customers come in order
-  of their first row.
 - :func:`string_codes` ``(column) -> (codes, names)``: an Arrow string column (or a
   dictionary one, e.g. a DuckDB ENUM) as ``int32`` codes (-1: NULL) and the names by code.
 
@@ -92,34 +87,10 @@ def _dense_ids(keys: NDArray[np.uint64]) -> tuple[NDArray[np.int32], NDArray[np.
     return ids, distinct[:count].copy()
 
 
-@njit(cache=True, nogil=True)
-def _group(ids: NDArray[np.int32], groups: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Counting sort of the rows by their group id (stable)."""
-    starts = np.zeros(groups + 1, np.int64)
-    for i in range(ids.size):
-        starts[ids[i] + 1] += 1
-    for g in range(groups):
-        starts[g + 1] += starts[g]
-    cursor = starts[:-1].copy()
-    order = np.empty(ids.size, np.int64)
-    for i in range(ids.size):
-        g = ids[i]
-        order[cursor[g]] = i
-        cursor[g] += 1
-    return order, starts
-
-
 def dense_ids(keys: NDArray[np.uint64]) -> tuple[NDArray[np.int32], NDArray[np.uint64]]:
     """Each key's dense id (in order of first appearance) and the distinct keys by id."""
     ids, distinct = _dense_ids(np.ascontiguousarray(keys, dtype=np.uint64))
     return ids, distinct
-
-
-def group_rows(customer_hash: NDArray[np.uint64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """The rows grouped by customer (``order``) and where each customer starts (``starts``)."""
-    ids, distinct = dense_ids(customer_hash)
-    order, starts = _group(ids, distinct.size)
-    return order, starts
 
 
 def string_codes(column: pa.ChunkedArray) -> tuple[NDArray[np.int32], list[str]]:

@@ -24,7 +24,7 @@ from test_dfg_pm4py import DATA, NOW, pm4py_dfg
 
 from journeys.analytics.dfg import DfgQuery, DfgResult, run_dfg
 from journeys.analytics.dfg.runner import KERNEL_FROM, _large
-from journeys.analytics.kernels import dense_ids, group_rows
+from journeys.analytics.kernels import dense_ids
 from journeys.events.importing import import_file
 from journeys.workspace import Workspace
 
@@ -244,14 +244,11 @@ def test_auto_compiles_only_from_a_million_events(con: duckdb.DuckDBPyConnection
     assert not _large(con, DfgQuery(), "ev")
 
 
-def test_rows_are_grouped_by_customer_in_arrival_order() -> None:
+def test_customers_get_dense_ids_in_order_of_first_appearance() -> None:
     hashes = [7, 3, 7, 2**64 - 1, 3, 7]
     ids, distinct = dense_ids(np.array(hashes, dtype=np.uint64))
     assert ids.tolist() == [0, 1, 0, 2, 1, 0]
     assert distinct.tolist() == [7, 3, 2**64 - 1]
-    order, starts = group_rows(np.array(hashes, dtype=np.uint64))
-    assert order.tolist() == [0, 2, 5, 1, 4, 3]
-    assert starts.tolist() == [0, 3, 5, 6]
 
 
 def test_dense_ids_survive_the_table_growing() -> None:
