@@ -26,6 +26,8 @@ from journeys.orchestration.nba.model import NextBestActions
 from journeys.orchestration.nba.positions import JourneyPosition, positions
 from journeys.orchestration.nba.ranking import ago
 from journeys.orchestration.nba.service import journey_indexes, open_tickets, rank_for
+from journeys.prediction.query import CustomerScore
+from journeys.prediction.store import customer_scores
 from journeys.workspace import Workspace
 
 RECENT = 25  # interactions listed newest first
@@ -69,6 +71,9 @@ class AgentView(BaseModel):
     open_tickets: list[TicketSummary]
     survey_answers: list[Response]
     loyalty: LoyaltyPanel
+    predictions: list[CustomerScore] = Field(
+        default_factory=list, description="churn risk, propensity: stored scores and reasons"
+    )
     evaluated_at: datetime
 
 
@@ -96,6 +101,7 @@ def agent_view(ws: Workspace, any_id: str, channel: str | None = None) -> AgentV
         open_tickets=tickets,
         survey_answers=list_responses(ws, customer=ctx.customer_id, limit=ANSWERS).responses,
         loyalty=loyalty_panel(ws, ctx.customer_id),
+        predictions=customer_scores(ws, ctx.customer_id),
         evaluated_at=ctx.now,
     )
 

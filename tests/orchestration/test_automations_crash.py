@@ -24,7 +24,7 @@ from automation_support import write_automation
 from journeys.feedback.surveys.links import workspace_secret
 from journeys.workspace import Workspace
 
-from conftest import free_port
+from serving import free_port
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -30,8 +30,8 @@ from journeys.orchestration.automations.engine import run_engine
 from journeys.orchestration.automations.views import dead_letters
 from journeys.workspace import Workspace
 
-from conftest import free_port
 from factories import send, track
+from serving import free_port
 
 
 class Inbox:

@@ -15,8 +15,8 @@ from journeys.loyalty.service import award_points
 from journeys.loyalty.tables import EntryRow
 from journeys.workspace import Workspace
 
-from conftest import running_server
 from scenarios import T0, journeys_for
+from serving import running_server
 
 
 def test_the_workspace_runs_on_postgresql(pg_ws: Workspace) -> None:
