@@ -18,6 +18,7 @@ in about a second per process, which is why small workspaces use SQL.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import duckdb
@@ -59,16 +60,31 @@ def event_count(con: duckdb.DuckDBPyConnection, relation: str = EVENTS) -> int:
     return int(row[0]) if row else 0
 
 
-def flat_table(
+@dataclass(frozen=True)
+class Walked:
+    """Per customer who did step 1: level reached, step times (µs, valid up to the level) and
+    the rows read (for the breakdown value and the id of the path's step-1 event)."""
+
+    level: np.ndarray[Any, Any]
+    times: np.ndarray[Any, Any]
+    first: np.ndarray[Any, Any]  # the row of each customer's path's step-1 event
+    rows: pa.Table
+    hashes: np.ndarray[Any, Any]
+
+    @property
+    def steps(self) -> int:
+        return int(self.times.shape[1])
+
+
+def walk(
     con: duckdb.DuckDBPyConnection,
     query: FunnelQuery,
     journeys: dict[str, Journey],
     relation: str = EVENTS,
     *,
     with_ids: bool = False,
-) -> pa.Table:
-    """The builder's ``flat`` relation: per customer who did step 1, ``c`` (the id with
-    ``with_ids``, else its hash), ``level``, ``b`` (breakdown value) and ``t1…tn``."""
+) -> Walked:
+    """Read the funnel's rows and walk every customer's (see the module docstring)."""
     from journeys.analytics.funnels import compiled  # numba: loaded only when used
 
     c = builder.compile_query(query, journeys)
@@ -82,16 +98,38 @@ def flat_table(
     mode = {"ordered": compiled.ORDERED, "strict": compiled.STRICT, "any": compiled.ANY}
     level, first, times = compiled.walk(mode[c.order], order, starts, t, m, x, c.n, c.window_us)
     keep = np.flatnonzero(level >= 1)
-    first = first[keep]
+    return Walked(level[keep], times[keep], first[keep], rows, h)
+
+
+def flat_table(walked: Walked, with_ids: bool = False) -> pa.Table:
+    """The builder's ``flat`` relation: per customer who did step 1, ``c`` (the id with
+    ``with_ids``, else its hash), ``level``, ``b`` (breakdown value) and ``t1…tn``."""
+    first = walked.first
     columns: dict[str, Any] = {
-        "c": pc.take(rows.column("cid"), first) if with_ids else pa.array(h[first]),
-        "level": pa.array(level[keep]),
-        "b": pc.take(rows.column("b"), first),
+        "c": pc.take(walked.rows.column("cid"), first)
+        if with_ids
+        else pa.array(walked.hashes[first]),
+        "level": pa.array(walked.level),
+        "b": pc.take(walked.rows.column("b"), first),
     }
-    for k in range(1, c.n + 1):
-        reached = level[keep] >= k
-        columns[f"t{k}"] = pa.array(times[keep, k - 1], mask=~reached)
+    for k in range(1, walked.steps + 1):
+        reached = walked.level >= k
+        columns[f"t{k}"] = pa.array(walked.times[:, k - 1], mask=~reached)
     return pa.table(columns)
+
+
+def summary(walked: Walked) -> dict[str, Any]:
+    """The summary SQL's overall row (``n1…``, ``avg2…``, ``med2…`` in µs) from the arrays:
+    the same figures (a median of an even count is the mean of the middle two, as DuckDB's)."""
+    row: dict[str, Any] = {"bucket": None, "overall": 1}
+    for k in range(1, walked.steps + 1):
+        reached = walked.level >= k
+        row[f"n{k}"] = int(reached.sum())
+        if k > 1:
+            gaps = (walked.times[reached, k - 1] - walked.times[reached, k - 2]).astype(np.float64)
+            row[f"avg{k}"] = float(gaps.mean()) if gaps.size else None
+            row[f"med{k}"] = float(np.median(gaps)) if gaps.size else None
+    return row
 
 
 def _ints(table: pa.Table, name: str) -> np.ndarray[Any, Any]:

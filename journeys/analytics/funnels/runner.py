@@ -51,9 +51,12 @@ def run(
     rules.validate(query, journeys)
     if not kernel.uses_kernel(con, engine, relation):
         return _run(con, query, journeys, relation, None)
-    flat = kernel.flat_table(con, query, journeys, relation, with_ids=query.dropped_at is not None)
+    ids = query.dropped_at is not None
+    walked = kernel.walk(con, query, journeys, relation, with_ids=ids)
+    if query.breakdown is None and not ids:  # the figures straight from the arrays
+        return _result(query, [kernel.summary(walked)])
     name = f"funnel_flat_{uuid.uuid4().hex}"
-    con.register(name, flat)
+    con.register(name, kernel.flat_table(walked, with_ids=ids))
     try:
         return _run(con, query, journeys, relation, name)
     finally:
@@ -69,6 +72,14 @@ def _run(
 ) -> FunnelResult:
     built = builder.summary_sql(query, journeys, relation, flat)
     rows = run_query(con, built.sql, built.params, what="the funnel").to_pylist()
+    result = _result(query, rows)
+    if query.dropped_at is not None:
+        result.dropped = dropped_page(con, query, journeys, result.steps, relation, flat)
+    return result
+
+
+def _result(query: FunnelQuery, rows: list[dict[str, Any]]) -> FunnelResult:
+    """The result from the summary rows: the overall one and one per breakdown value."""
     labels = query.labels()
     overall = next(r for r in rows if r["overall"])
     result = FunnelResult(query=query, steps=steps_of(overall, labels))
@@ -78,8 +89,6 @@ def _run(
         result.breakdown = [
             BreakdownResult(value=r["bucket"], steps=steps_of(r, labels)) for r in parts
         ]
-    if query.dropped_at is not None:
-        result.dropped = dropped_page(con, query, journeys, result.steps, relation, flat)
     return result
 
 
