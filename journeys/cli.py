@@ -402,3 +402,12 @@ app.add_typer(loyalty_cli.app, name="loyalty")
 from journeys.orchestration import cli as orchestration_cli  # noqa: E402
 
 orchestration_cli.register(app)
+from journeys.orchestration.automations import cli as automations_cli  # noqa: E402
+
+app.add_typer(automations_cli.app, name="automations")
+from journeys.prediction import commands as prediction_cli  # noqa: E402
+
+app.add_typer(prediction_cli.app, name="predict")
+from journeys.privacy import cli as privacy_cli  # noqa: E402
+
+app.add_typer(privacy_cli.app, name="gdpr")

@@ -83,6 +83,11 @@ SETTINGS: tuple[Setting, ...] = (
         "0",
         "How often the server re-scores customers with every saved model (0: never).",
     ),
+    Setting(
+        "retention_days",
+        "0",
+        "Events older than this many days are deleted, daily by the server (0: keep forever).",
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

@@ -19,6 +19,9 @@ from journeys.errors import JourneysError
 from journeys.feedback.surveys.triggers import dispatch
 from journeys.feedback.tickets.tasks import periodic_escalation
 from journeys.loyalty.earning import run_earning
+from journeys.orchestration.automations.tasks import tick as automations_tick
+from journeys.prediction.service import score_all
+from journeys.privacy.retention import apply_retention, retention_interval
 from journeys.workspace import Workspace
 
 STATIC = Path(__file__).parent.parent / "web" / "static"
@@ -30,7 +33,8 @@ def create_app(workspace: Workspace) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         workspace.events  # noqa: B018 - open the event log (and run its consumers) at start-up
-        # While serving: overdue tickets escalate, survey triggers turn into invitations.
+        # While serving: overdue tickets escalate, survey triggers turn into invitations, events
+        # earn points and move automations, models re-score, old events expire.
         async with (
             periodic_escalation(workspace),
             background.every(
@@ -43,6 +47,19 @@ def create_app(workspace: Workspace) -> FastAPI:
                 "loyalty earning",
                 lambda: run_earning(workspace),
             ),
+            background.every(
+                float(config.get("automation_seconds")),
+                "automations",
+                lambda: automations_tick(workspace),
+                # New events wake the engine at once: actions follow events within moments.
+                wake=background.EventWake(workspace.events),
+            ),
+            background.every(
+                float(config.get("prediction_refresh_seconds")),
+                "prediction scores",
+                lambda: score_all(workspace),
+            ),
+            background.every(retention_interval(), "retention", lambda: apply_retention(workspace)),
         ):
             yield
         workspace.close()
@@ -68,6 +85,10 @@ def create_app(workspace: Workspace) -> FastAPI:
     from journeys.loyalty import api as loyalty_api
     from journeys.loyalty import web as loyalty_web
     from journeys.orchestration import api as orchestration_api
+    from journeys.orchestration.automations import api as automations_api
+    from journeys.prediction import api as prediction_api
+    from journeys.prediction import web as prediction_web
+    from journeys.privacy import api as privacy_api
     from journeys.web import analyse as web_analyse
     from journeys.web import customers as web_customers
     from journeys.web import routes as web
@@ -85,6 +106,11 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(loyalty_web.router)
     app.include_router(orchestration_api.router)
     app.include_router(orchestration_api.pages)
+    app.include_router(automations_api.router)
+    app.include_router(automations_api.pages)
+    app.include_router(prediction_api.router)
+    app.include_router(prediction_web.router)
+    app.include_router(privacy_api.router)
     for router in registry.api_routers() + registry.web_routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

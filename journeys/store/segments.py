@@ -23,6 +23,9 @@ import pyarrow as pa
 
 from journeys.store.schema import EVENT_COLUMNS
 
+# The highest seq handed out when events were deleted (erasure, retention): see mark_seq.
+SEQ_MARK_DDL = "CREATE TABLE IF NOT EXISTS event_seq_mark (last_seq BIGINT NOT NULL)"
+
 
 @dataclass(frozen=True)
 class Built:
@@ -72,6 +75,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()
     if kind is not None and kind[0] == "BASE TABLE":
         con.execute("ALTER TABLE events RENAME TO event_rows")
+    con.execute(SEQ_MARK_DDL)
 
 
 def refresh_view(con: duckdb.DuckDBPyConnection) -> None:
@@ -85,12 +89,23 @@ def refresh_view(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def last_seq(con: duckdb.DuckDBPyConnection) -> int:
-    """The highest seq handed out, stored or not (a segment's refused rows leave gaps)."""
-    row = con.execute(
+    """The highest seq handed out, stored or not (a segment's refused rows leave gaps, and
+    erased or expired events too: their highest seq is kept by :func:`mark_seq`)."""
+    # fetchall, not fetchone: a result left open keeps its transaction open, and an open
+    # transaction on the log's main connection makes every later CHECKPOINT refuse to run.
+    rows = con.execute(
         "SELECT greatest((SELECT coalesce(max(seq), 0) FROM events),"
-        " (SELECT coalesce(max(last_seq), 0) FROM event_segments))"
-    ).fetchone()
-    return int(row[0]) if row else 0
+        " (SELECT coalesce(max(last_seq), 0) FROM event_segments),"
+        " (SELECT coalesce(max(last_seq), 0) FROM event_seq_mark))"
+    ).fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def mark_seq(con: duckdb.DuckDBPyConnection, seq: int) -> None:
+    """Remember ``seq`` as handed out, so deleting the newest events never lets it be reused
+    (consumers' cursors would skip the events that got it again)."""
+    con.execute("DELETE FROM event_seq_mark WHERE last_seq <= ?", [seq])
+    con.execute("INSERT INTO event_seq_mark VALUES (?)", [seq])
 
 
 def add(con: duckdb.DuckDBPyConnection, spec: SegmentImport, after: int) -> SegmentResult:
