@@ -103,7 +103,7 @@ def _train(ws: Workspace, spec: Any) -> dict[str, Any]:
 def main() -> None:
     """Parse the arguments and run one benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", choices=["cdnow", "demo"])
+    parser.add_argument("data", nargs="?", default="cdnow", choices=["cdnow", "demo"])
     parser.add_argument("--workspace", type=Path, default=None)
     args = parser.parse_args()
     if args.data == "cdnow":

@@ -143,6 +143,12 @@ class EventLog:
             name, exc = next(iter(self.consumer_errors.items()))
             raise JourneysError(f"the {name} consumer failed: {exc}") from exc
 
+    @property
+    def consumed_seq(self) -> int:
+        """The sequence number the consumers have caught up with (derived state is current
+        up to it); at most :attr:`last_seq`."""
+        return self._consumed_seq
+
     def wait_for_events(self, seen: int, timeout: float) -> int:
         """Block until the consumers have caught up past sequence number ``seen`` (derived
         state such as stitched ids is then current), or ``timeout`` seconds passed; returns

@@ -8,5 +8,6 @@ from journeys.workspace import Workspace
 
 
 def tick(ws: Workspace) -> tuple[EngineResult, DeliveryResult]:
-    """One round: new events and due timers into the outbox, then the due actions out."""
-    return run_engine(ws), deliver_due(ws)
+    """One round: new events and due timers into the outbox, then the due actions out. The
+    server wakes it when the log's consumers have caught up with new events."""
+    return run_engine(ws, caught_up=True), deliver_due(ws)
