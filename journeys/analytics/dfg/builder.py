@@ -138,6 +138,25 @@ def build_rows(
     )
 
 
+def build_raw_rows(
+    query: DfgQuery, touchpoints: list[MappedTouchpoint] | None = None
+) -> tuple[str, list[Any]]:
+    """:func:`build_rows` over the unstitched ``events``: instead of ``c``, the hashes of the
+    user id ``hu`` and anonymous id ``ha`` and ``no_user``; the kernel stitches them
+    (``kernels.stitched_hashes``), cheaper than the view's joins."""
+    conditions, params = range_sql(query)
+    conditions[0] = "coalesce(e.user_id, e.anonymous_id) IS NOT NULL"  # a customer id
+    return (
+        f"""
+        SELECT hash(e.user_id) AS hu, hash(e.anonymous_id) AS ha, e.user_id IS NULL AS no_user,
+               e.timestamp AS t, e.seq AS s, {activity_sql(touchpoints, exact=True)} AS a
+        FROM events e
+        WHERE {" AND ".join(conditions)}
+        """,
+        params,
+    )
+
+
 def count_sql(query: DfgQuery, relation: str, limit: int) -> tuple[str, list[Any]]:
     """How many events the graph reads, counted up to ``limit`` (the scan stops there)."""
     conditions, params = range_sql(query)

@@ -37,9 +37,9 @@ from numba import njit
 from numpy.typing import NDArray
 
 from journeys.analytics.common import EVENTS, run_query
-from journeys.analytics.dfg.builder import build_rows
+from journeys.analytics.dfg.builder import build_raw_rows, build_rows
 from journeys.analytics.dfg.query import DfgQuery
-from journeys.analytics.kernels import dense_ids, string_codes
+from journeys.analytics.kernels import dense_ids, stitched_hashes, string_codes
 from journeys.analytics.touchpoints import MappedTouchpoint
 
 DIRECT_PAIRS = 1 << 22  # up to this many (from, to) pairs, counted in a plain array
@@ -254,15 +254,25 @@ def kernel_edges(
     """The edge rows (``a``, ``b`` — None at the end —, ``n``, ``median_seconds``) and the
     unmapped count (touchpoints); None when a timestamp or seq is NULL, or the timestamp is
     not in microseconds (the SQL handles those)."""
-    sql, params = build_rows(query, touchpoints, relation)
+    raw = relation == EVENTS  # stitch on hashes instead of the view's joins
+    sql, params = (
+        build_raw_rows(query, touchpoints) if raw else build_rows(query, touchpoints, relation)
+    )
     table = run_query(con, sql, params, what="the directly-follows graph")
     time_type = table.schema.field("t").type
     if not (pa.types.is_timestamp(time_type) and time_type.unit == "us"):
         return None  # a timestamp of another precision: the SQL's epoch_us handles it
     if table.column("t").null_count or table.column("s").null_count:
         return None
+
+    def customer_hashes() -> NDArray[np.uint64]:
+        if not raw:
+            return _column(table, "c", np.uint64)
+        user, anonymous = _column(table, "hu", np.uint64), _column(table, "ha", np.uint64)
+        return stitched_hashes(con, user, anonymous, _column(table, "no_user", np.bool_))
+
     (ids, customers), (codes, names, t, s) = _both(
-        lambda: dense_ids(_column(table, "c", np.uint64)),
+        lambda: dense_ids(customer_hashes()),
         lambda: (
             *_activities(table, touchpoints),
             _column(table, "t", np.int64),  # microseconds since the epoch (UTC)

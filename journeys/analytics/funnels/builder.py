@@ -138,6 +138,17 @@ def rows_sql(
     )
 
 
+def raw_rows_sql(q: FunnelQuery, journeys: dict[str, Journey]) -> BuiltQuery:
+    """:func:`rows_sql` over the unstitched ``events``: instead of ``h``, the hashes of the
+    user id ``hu`` and anonymous id ``ha`` and ``no_user``; the kernel stitches them
+    (``kernels.stitched_hashes``), cheaper than the view's joins."""
+    c = compile_query(q, journeys)
+    who = "hash(e.user_id) AS hu, hash(e.anonymous_id) AS ha, e.user_id IS NULL AS no_user"
+    return BuiltQuery(
+        f"WITH {_events(c, 'events', who)}\nSELECT hu, ha, no_user, t, seq, m, x, b FROM ev", []
+    )
+
+
 def _flat(c: Compiled, relation: str, flat: str | None) -> str:
     return customer_ctes(c, relation) if flat is None else f"flat AS (SELECT * FROM {flat})"
 
@@ -152,7 +163,7 @@ def _ts(value: datetime) -> str:
     return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
 
 
-def _events(c: Compiled, relation: str) -> str:
+def _events(c: Compiled, relation: str, who: str = "e.customer_id AS c") -> str:
     """``ev``: the events the funnel reads, with step bits, exclusion bits and the time."""
     first = c.steps[0] + (f" AND e.timestamp < {_ts(c.end)}" if c.end else "")
     conds = [first, *c.steps[1:]]
@@ -169,7 +180,7 @@ def _events(c: Compiled, relation: str) -> str:
     else:
         where.append("(" + " OR ".join([*c.steps, *c.exclusions.values()]) + ")")
     return f"""ev AS (
-  SELECT e.customer_id AS c, e.seq AS seq, epoch_us(e.timestamp) AS t,
+  SELECT {who}, e.seq AS seq, epoch_us(e.timestamp) AS t,
     {m} AS m, {x or "0"} AS x, {b} AS b
   FROM {relation} e
   WHERE {" AND ".join(where)})"""

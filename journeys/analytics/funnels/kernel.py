@@ -88,9 +88,17 @@ def walk(
     from journeys.analytics.funnels import compiled  # numba: loaded only when used
 
     c = builder.compile_query(query, journeys)
-    built = builder.rows_sql(query, journeys, relation, ids=with_ids)
-    rows = run_query(con, built.sql, built.params, what="the funnel")
-    h = _ints(rows, "h").view(np.int64)
+    if relation == EVENTS and not with_ids:  # stitch on hashes instead of the view's joins
+        from journeys.analytics.kernels import stitched_hashes
+
+        built = builder.raw_rows_sql(query, journeys)
+        rows = run_query(con, built.sql, built.params, what="the funnel")
+        user, anonymous = _ints(rows, "hu"), _ints(rows, "ha")
+        h = stitched_hashes(con, user, anonymous, _ints(rows, "no_user")).view(np.int64)
+    else:
+        built = builder.rows_sql(query, journeys, relation, ids=with_ids)
+        rows = run_query(con, built.sql, built.params, what="the funnel")
+        h = _ints(rows, "h").view(np.int64)
     t, seq = _ints(rows, "t"), _ints(rows, "seq")
     m, x = _ints(rows, "m"), _ints(rows, "x")
     # The walks read every row in customer and time order.

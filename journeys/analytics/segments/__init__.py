@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from journeys.analytics.segments.query import (
     BehaviourCondition,
+    ScoreCondition,
     SegmentDefinition,
     TraitCondition,
     parse_condition,
 )
 from journeys.analytics.segments.runner import (
     SegmentMembers,
+    check,
     evaluate,
     segment_filter,
     segment_relation,
@@ -24,10 +26,12 @@ from journeys.analytics.segments.store import all_segments, delete, get, save
 
 __all__ = [
     "BehaviourCondition",
+    "ScoreCondition",
     "SegmentDefinition",
     "SegmentMembers",
     "TraitCondition",
     "all_segments",
+    "check",
     "delete",
     "evaluate",
     "get",

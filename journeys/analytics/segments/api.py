@@ -12,6 +12,7 @@ from journeys.analytics.segments import (
     SegmentDefinition,
     SegmentMembers,
     all_segments,
+    check,
     delete,
     evaluate,
     get,
@@ -30,7 +31,9 @@ class SegmentText(BaseModel):
 
     description: str | None = None
     match: str = "all"
-    where: list[str] = Field(min_length=1, description='e.g. "did purchase in 30d"')
+    where: list[str] = Field(
+        min_length=1, description='e.g. "did purchase in 30d", "score churn > 0.7"'
+    )
 
 
 @router.get("", response_model=list[SegmentDefinition])
@@ -51,6 +54,7 @@ async def put_segment(request: Request, name: str, body: SegmentText) -> Segment
         }
     )
     ws = workspace_of(request)
+    await run_in_threadpool(check, ws, segment)
     save(ws.operational, segment)
     return await run_in_threadpool(evaluate, ws, segment, limit=0)
 

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from journeys.analytics.common import EVENTS, filter_sql
 from journeys.analytics.segments.query import (
-    BehaviourCondition,
+    AnyCondition,
+    ScoreCondition,
     SegmentDefinition,
     TraitCondition,
 )
@@ -26,18 +27,45 @@ FROM (
 GROUP BY customer_id
 """
 EVERYONE = f"SELECT DISTINCT customer_id FROM {EVENTS}"
+SCORES = "prediction_scores"  # written by journeys.prediction, next to the events
+NOBODY = "SELECT CAST(NULL AS VARCHAR) AS customer_id WHERE false"
 
 
-def members_sql(segment: SegmentDefinition, journeys: dict[str, Journey], as_of: datetime) -> str:
-    """SELECT customer_id of the customers in the segment as of ``as_of``."""
-    parts = [_condition_sql(c, journeys, as_of) for c in segment.conditions]
+def members_sql(
+    segment: SegmentDefinition,
+    journeys: dict[str, Journey],
+    as_of: datetime,
+    *,
+    scored: bool = True,
+) -> str:
+    """SELECT customer_id of the customers in the segment as of ``as_of``.
+
+    ``scored``: the table of prediction scores exists (before any scoring run it does not, and
+    a score condition then holds for nobody).
+    """
+    parts = [_condition_sql(c, journeys, as_of, scored) for c in segment.conditions]
     joiner = "\nINTERSECT\n" if segment.match == "all" else "\nUNION\n"
     return joiner.join(f"({p})" for p in parts)
 
 
+def score_sql(c: ScoreCondition, scored: bool = True) -> str:
+    """The customers whose stored score from the model satisfies the comparison.
+
+    A scoring run replaces a model's rows at once, so the stored rows are its latest scores.
+    """
+    if not scored:
+        return NOBODY
+    return (
+        f"SELECT customer_id FROM {SCORES} "
+        f"WHERE model = {literal(c.model)} AND score {c.op} {float(c.value)!r}"
+    )
+
+
 def _condition_sql(
-    c: TraitCondition | BehaviourCondition, journeys: dict[str, Journey], as_of: datetime
+    c: AnyCondition, journeys: dict[str, Journey], as_of: datetime, scored: bool
 ) -> str:
+    if isinstance(c, ScoreCondition):
+        return score_sql(c, scored)
     if isinstance(c, TraitCondition):
         return f"SELECT customer_id FROM ({LATEST_TRAITS}) t WHERE {filter_sql(c.filter, 't')}"
     window = c.window()

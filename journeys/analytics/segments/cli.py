@@ -12,6 +12,7 @@ from rich.table import Table
 from journeys.analytics.segments import (
     SegmentDefinition,
     all_segments,
+    check,
     delete,
     evaluate,
     get,
@@ -34,7 +35,7 @@ def segments_add(
         typer.Option(
             "--where",
             help="A condition: \"trait plan = 'pro'\" or 'did purchase at least 2 times in 30d' "
-            "or 'did not open_app in 14d'. Repeat for several.",
+            "or 'did not open_app in 14d' or 'score churn > 0.7'. Repeat for several.",
         ),
     ],
     match: Annotated[str, typer.Option(help="all: every condition holds; any: one does.")] = "all",
@@ -52,7 +53,7 @@ def segments_add(
         }
     )
     with Workspace.open(workspace) as ws:
-        save(ws.operational, segment)
+        save(ws.operational, check(ws, segment))
         result = evaluate(ws, segment, limit=0)
     if as_json:
         print_json(result)

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 
 from journeys.analytics.common import EVENTS, run_query
 from journeys.analytics.segments import store
-from journeys.analytics.segments.builder import members_sql
-from journeys.analytics.segments.query import SegmentDefinition
+from journeys.analytics.segments.builder import SCORES, members_sql
+from journeys.analytics.segments.query import ScoreCondition, SegmentDefinition
+from journeys.analytics.segments.rules import check_models
 from journeys.workspace import Workspace
 
 
@@ -33,6 +34,45 @@ def as_of_default(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return row[0] if row else None
 
 
+def has_scores_table(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the event log holds the prediction scores' table (some model was scored)."""
+    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [SCORES])
+    found = row.fetchone()
+    return bool(found and found[0])
+
+
+def scored_models(workspace: Workspace, con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The prediction models a score condition may name: trained, or with stored scores."""
+    # Imported here: the prediction package pulls in scikit-learn, which most segments never need.
+    from journeys.prediction.store import trained_models
+
+    known = {m.spec.name for m in trained_models(workspace)}
+    if has_scores_table(con):
+        known |= {str(r[0]) for r in con.execute(f"SELECT DISTINCT model FROM {SCORES}").fetchall()}
+    return known
+
+
+def check(workspace: Workspace, segment: SegmentDefinition) -> SegmentDefinition:
+    """Refuse a segment that names what the workspace lacks (``score_model_unknown``)."""
+    if any(isinstance(c, ScoreCondition) for c in segment.conditions):
+        with closing(workspace.events.fresh_reader()) as con:
+            check_models(segment, scored_models(workspace, con))
+    return segment
+
+
+def _members_sql(
+    workspace: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    segment: SegmentDefinition,
+    when: datetime,
+) -> str:
+    scored = True
+    if any(isinstance(c, ScoreCondition) for c in segment.conditions):
+        check_models(segment, scored_models(workspace, con))
+        scored = has_scores_table(con)
+    return members_sql(segment, {j.id: j for j in workspace.journeys()}, when, scored=scored)
+
+
 def evaluate(
     workspace: Workspace,
     segment: SegmentDefinition,
@@ -46,7 +86,7 @@ def evaluate(
         when = as_of or as_of_default(con)
         if when is None:  # an empty log: nobody is in any segment
             return _result(segment, None, 0, [], limit, offset)
-        sql = members_sql(segment, {j.id: j for j in workspace.journeys()}, when)
+        sql = _members_sql(workspace, con, segment, when)
         # One pass: the members are found once, then counted and paged.
         row = run_query(
             con,
@@ -93,7 +133,7 @@ def segment_filter(
     when = as_of_default(con)
     if when is None:
         return "false"
-    sql = members_sql(segment, {j.id: j for j in workspace.journeys()}, when)
+    sql = _members_sql(workspace, con, segment, when)
     return f"{alias}.customer_id IN ({sql})"
 
 

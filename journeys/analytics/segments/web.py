@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from journeys.analytics.segments import (
     SegmentDefinition,
     all_segments,
+    check,
     delete,
     evaluate,
     get,
@@ -53,6 +54,7 @@ async def segments_save(
                 "conditions": [parse_condition(line) for line in lines],
             }
         )
+        await run_in_threadpool(check, workspace_of(request), segment)
     except InvalidInput as exc:
         return await _list(request, form=form, error=exc.message)
     except ValueError as exc:  # pydantic: the name or the match
