@@ -77,6 +77,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected_error)
 
     from journeys.analytics import registry
+    from journeys.analytics.risk import api as risk_api
     from journeys.api import customers, tracking
     from journeys.feedback.surveys import api as surveys_api
     from journeys.feedback.surveys import web as surveys_web
@@ -109,6 +110,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(automations_api.router)
     app.include_router(automations_api.pages)
     app.include_router(prediction_api.router)
+    app.include_router(risk_api.router)
     app.include_router(prediction_web.router)
     app.include_router(privacy_api.router)
     for router in registry.api_routers() + registry.web_routers():

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from journeys import __version__
+from journeys.analytics.risk import default_query
 from journeys.api.deps import workspace_of
 from journeys.errors import JourneysError
 from journeys.maps import render
@@ -40,8 +41,9 @@ templates.env.filters["signed"] = render.signed_emotion
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request) -> Response:
     """The overview: the workspace, its journeys, events and customers."""
-    summary = overview(workspace_of(request))
-    return _page(request, "overview.html", "overview", summary=summary)
+    ws = workspace_of(request)
+    summary, risk = overview(ws), default_query(ws)  # risk: None without a scored churn model
+    return _page(request, "overview.html", "overview", summary=summary, risk=risk)
 
 
 @router.get("/journeys", response_class=HTMLResponse)
