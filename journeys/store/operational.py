@@ -32,6 +32,7 @@ TABLE_MODULES = (
     "journeys.feedback.surveys.tables",
     "journeys.feedback.tickets.tables",
     "journeys.loyalty.tables",
+    "journeys.orchestration.nba.pins",
 )
 
 

@@ -2,9 +2,11 @@
 
 The same :class:`Runner` as the engine runs over the real events of the range, against a
 throwaway in-memory store: nothing is written to the workspace, no cursor moves, nothing is
-delivered. Waits fire at their moments inside the range; a customer still waiting at its end
+delivered. Waits and date/time triggers fire at their moments inside the range (each moment
+of a recurring schedule, as a running engine would have); a customer still waiting at its end
 is counted as waiting. Caps count only this automation's own actions (the real outbox, where
-other automations' actions are, is not read).
+other automations' actions are, is not read). Score conditions read today's stored scores;
+score triggers let nobody in (the scores of the past are not kept).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from journeys.orchestration.automations.facts import Facts, read_events_between
 from journeys.orchestration.automations.files import get_automation
 from journeys.orchestration.automations.machine import Runner
 from journeys.orchestration.automations.model import Automation
+from journeys.orchestration.automations.schedule import schedule_entries
 from journeys.orchestration.automations.tables import (
     EnrolmentRow,
     OutboxRow,
@@ -78,6 +81,7 @@ def backtest(
             items: list[tuple[datetime, int, Any]] = [(e["timestamp"], e["seq"], e) for e in events]
             items += inactivity_entries(con, [a], start, end)
             items += _segment_entries(ws, con, a, journeys, start, end)
+            items += _schedule_entries(ws, con, a, journeys, start, end)
             runner.run(items, end)
             return _result(session, a, date_from, date_to, len(events), runner.stats)
     finally:
@@ -102,6 +106,22 @@ def _segment_entries(
         items += segment_entries(con, [a], segments, journeys, day, day + timedelta(days=1))
         day += timedelta(days=1)
     return items
+
+
+def _schedule_entries(
+    ws: Workspace,
+    con: Any,
+    a: Automation,
+    journeys: dict[str, Journey],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[datetime, int, Any]]:
+    """Every moment of a date/time trigger in the range, each with its audience then."""
+    if a.trigger.schedule is None:
+        return []
+    segments = {s.name: s for s in all_segments(ws.operational)}
+    tick = timedelta(microseconds=1)  # the range is [start, end); moments are (since, until]
+    return schedule_entries(con, [a], segments, journeys, start - tick, end - tick)
 
 
 def _result(

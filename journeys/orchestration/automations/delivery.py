@@ -8,7 +8,8 @@ records the attempt. A failed attempt is tried again after an exponentially grow
 The action is performed *before* its success is recorded, so a crash in between performs it
 again on the next run: a receiver can see an action twice, always with the same key
 (``Idempotency-Key`` header, the e-mail's ``Message-ID``), and never not at all. Our own
-services take the same key: a ticket per key, one ledger entry per key, one trait event per key.
+services take the same key: a ticket per key, one ledger entry per key, one trait event per key,
+one next-best-action pin per key.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from journeys.orchestration.automations.tables import (
     ensure_tables,
     local_lock,
 )
+from journeys.orchestration.nba.pins import pin_from, set_pin
 from journeys.workspace import Workspace
 
 MAX_PAUSE = timedelta(hours=1)
@@ -277,10 +279,28 @@ def set_trait(ws: Workspace, action: Action) -> str:
     return f"identify stored (seq {result.last_seq})"
 
 
+def set_next_best_action(ws: Workspace, action: Action) -> str:
+    """Pin the action for the customer under the key (one pin per key), from the moment the
+    automation decided it, for its days."""
+    p = action.payload
+    pin = pin_from(
+        action.customer_id,
+        str(p["action"]),
+        action.automation_id,
+        str(p.get("automation_name") or action.automation_id),
+        str(p.get("reason") or ""),
+        action.created_at,
+        int(p["days"]),
+    )
+    stored = set_pin(ws, action.idempotency_key, pin)
+    return f"next best action {stored.action_id} until {stored.expires_at:%Y-%m-%d %H:%M}"
+
+
 TRANSPORTS: dict[str, Transport] = {
     "webhook": send_webhook,
     "email": send_email,
     "create_ticket": create_ticket,
     "add_points": add_points,
     "set_trait": set_trait,
+    "set_next_best_action": set_next_best_action,
 }

@@ -28,6 +28,8 @@ from journeys.orchestration.automations.facts import Facts, inactive_customers, 
 from journeys.orchestration.automations.files import check_files, definition_json
 from journeys.orchestration.automations.machine import Runner
 from journeys.orchestration.automations.model import Automation
+from journeys.orchestration.automations.schedule import schedule_entries
+from journeys.orchestration.automations.scores import score_entries
 from journeys.orchestration.automations.tables import (
     CursorRow,
     EnrolmentRow,
@@ -98,13 +100,7 @@ def _run(ws: Workspace, caught_up: bool = False) -> EngineResult:
             events = read_events(con, after, step_to, runner.event_names())
             items: list[tuple[datetime, int, Any]] = [(e["timestamp"], e["seq"], e) for e in events]
             if final:
-                items += inactivity_entries(con, current, cursor.inactivity_checked, now)
-                cursor.inactivity_checked = now
-                if now - cursor.segments_checked >= SEGMENT_CHECK:
-                    segments = {s.name: s for s in all_segments(ws.operational)}
-                    since = cursor.segments_checked
-                    items += segment_entries(con, current, segments, journeys, since, now)
-                    cursor.segments_checked = now
+                items += clock_entries(ws, session, con, current, journeys, cursor, now)
             until = now if final else (events[-1]["timestamp"] if events else datetime.min)
             runner.run(items, until)
             cursor.position = step_to
@@ -121,6 +117,37 @@ def _run(ws: Workspace, caught_up: bool = False) -> EngineResult:
             )
         if final:
             return total
+
+
+def clock_entries(
+    ws: Workspace,
+    session: Session,
+    con: Any,
+    current: list[Automation],
+    journeys: dict[str, Journey],
+    cursor: CursorRow,
+    now: datetime,
+) -> list[tuple[datetime, int, Any]]:
+    """Entries of the triggers that are not an event: inactivity, schedules, segments, scores.
+
+    The cursor's check times move in the caller's transaction, with the entries they caused.
+    """
+    needs_segments = any(a.trigger.segment_entered or _schedule_segment(a) for a in current)
+    segments = {s.name: s for s in all_segments(ws.operational)} if needs_segments else {}
+    since = cursor.inactivity_checked
+    items = inactivity_entries(con, current, since, now)
+    items += schedule_entries(con, current, segments, journeys, since, now, every_moment=False)
+    cursor.inactivity_checked = now
+    if now - cursor.segments_checked >= SEGMENT_CHECK:
+        since = cursor.segments_checked
+        items += segment_entries(con, current, segments, journeys, since, now)
+        cursor.segments_checked = now
+    items += score_entries(session, con, current, now)
+    return items
+
+
+def _schedule_segment(a: Automation) -> bool:
+    return a.trigger.schedule is not None and a.trigger.schedule.segment is not None
 
 
 def register_version(

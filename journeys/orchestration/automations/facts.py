@@ -1,7 +1,7 @@
 """What the engine knows about a customer, read from the event log: traits, consent, behaviour.
 
 Read on the event log's read connection, so evaluating automations never blocks ingestion.
-Traits are the profile's current ones; consent and behaviour counts are taken as of the
+Traits and prediction scores are the current ones; consent and behaviour counts are taken as of the
 moment being evaluated, so a backtest over the past sees what the customer had done by then.
 """
 
@@ -18,6 +18,7 @@ from journeys.analytics.segments.builder import members_sql
 from journeys.analytics.segments.query import SegmentDefinition
 from journeys.maps.model import Journey, Matcher
 from journeys.orchestration.automations.model import Condition
+from journeys.orchestration.automations.scores import has_scores, read_scores
 
 # Events whose boolean properties state consent per purpose (as the next best action reads).
 CONSENT_EVENTS = ("cookie_consent_given", "consent_updated")
@@ -34,6 +35,7 @@ class Facts:
         self.con = con
         self._traits: dict[str, dict[str, Any]] = {}
         self._consent: dict[str, list[tuple[datetime, dict[str, bool]]]] = {}
+        self._scores: dict[str, dict[str, float]] = {}
 
     def prefetch(self, customers: set[str]) -> None:
         """Read the traits and consent statements of these customers."""
@@ -44,6 +46,7 @@ class Facts:
     def _load(self, customers: list[str]) -> None:
         for c in customers:
             self._traits[c], self._consent[c] = {}, []
+        self._scores.update(read_scores(self.con, customers))
         # Oldest first, so the latest value of a trait is written last (as profiles do).
         rows = self.con.execute(
             "SELECT u.customer_id, t.trait, t.value FROM trait_history t "
@@ -79,6 +82,11 @@ class Facts:
                 return statement[purpose]
         return False
 
+    def score(self, customer_id: str, model: str) -> float | None:
+        """The customer's stored score from ``model`` (None when not scored)."""
+        self.prefetch({customer_id})
+        return self._scores.get(customer_id, {}).get(model)
+
     def count(self, customer_id: str, m: Matcher, at: datetime, within: timedelta | None) -> int:
         """How many events matching ``m`` the customer did up to ``at`` (within a span)."""
         since = at - within if within is not None else datetime(1, 1, 1)
@@ -95,6 +103,8 @@ class Facts:
             return c.trait.matches(self.traits(customer_id))
         if c.consent is not None:
             return self.consented(customer_id, c.consent, at)
+        if c.score is not None:
+            return c.score.holds(self.score(customer_id, c.score.model))
         assert c.did is not None
         within = parse_duration(c.within) if c.within else None
         n = self.count(customer_id, c.did, at, within)
@@ -169,7 +179,9 @@ def segment_entries(
     until: datetime,
 ) -> list[tuple[str, bool]]:
     """Customers in the segment as of ``until`` who were not as of ``since``, with ``known``."""
-    now, before = members_sql(segment, journeys, until), members_sql(segment, journeys, since)
+    scored = has_scores(con)  # a score condition holds for nobody before any scoring run
+    now = members_sql(segment, journeys, until, scored=scored)
+    before = members_sql(segment, journeys, since, scored=scored)
     rows = con.execute(
         f"SELECT m.customer_id, EXISTS (SELECT 1 FROM identity_users u "
         f"WHERE u.customer_id = m.customer_id) FROM (({now}) EXCEPT ({before})) m ORDER BY 1"

@@ -13,10 +13,11 @@ import os
 from pathlib import Path
 
 from journeys.analytics.segments.store import all_segments
-from journeys.errors import InvalidInput, NotFound
+from journeys.errors import ActionsFileInvalid, InvalidInput, NotFound
 from journeys.maps.loader import Checked, ValidationIssue, check_file, check_text
 from journeys.orchestration.automations.model import Automation
 from journeys.orchestration.automations.rules import run_rules
+from journeys.orchestration.nba.files import load_catalogue
 from journeys.workspace import Workspace
 
 FOLDER = "automations"
@@ -48,22 +49,32 @@ def check_automation_text(
     ws: Workspace, text: str, name: str = "<automation>"
 ) -> Checked[Automation]:
     """Check automation YAML against the model and the rules; never raises for bad content."""
-    journeys, segments = {j.id: j for j in ws.journeys()}, segment_names(ws)
-    return check_text(text, name, Automation, lambda a: run_rules(a, journeys, segments))
+    journeys, segments, actions = (
+        {j.id: j for j in ws.journeys()},
+        segment_names(ws),
+        action_ids(ws),
+    )
+    return check_text(text, name, Automation, lambda a: run_rules(a, journeys, segments, actions))
 
 
 def check_files(ws: Workspace) -> list[Checked[Automation]]:
     """Every automation file checked, repeated ids reported; never raises for bad content.
 
-    Kept until a file (automation or journey) or the saved segments change: the engine asks
-    on every run, and runs follow each other closely while events stream in."""
-    segments = segment_names(ws)
+    Kept until a file (automation, journey, actions) or the saved segments change: the engine
+    asks on every run, and runs follow each other closely while events stream in."""
+    segments, actions = segment_names(ws), action_ids(ws)
     files = [(p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in automation_files(ws)]
-    key = (str(ws.root.resolve()), tuple(files), ws.journey_files_key(), frozenset(segments))
+    key = (
+        str(ws.root.resolve()),
+        tuple(files),
+        ws.journey_files_key(),
+        frozenset(segments),
+        None if actions is None else frozenset(actions),
+    )
     cached = _CHECKED.get(key[0])
     if cached is not None and cached[0] == key:
         return cached[1]
-    checked = _check_files(ws, segments)
+    checked = _check_files(ws, segments, actions)
     _CHECKED[key[0]] = (key, checked)
     return checked
 
@@ -71,10 +82,12 @@ def check_files(ws: Workspace) -> list[Checked[Automation]]:
 _CHECKED: dict[str, tuple[object, list[Checked[Automation]]]] = {}
 
 
-def _check_files(ws: Workspace, segments: set[str]) -> list[Checked[Automation]]:
+def _check_files(
+    ws: Workspace, segments: set[str], actions: set[str] | None
+) -> list[Checked[Automation]]:
     journeys = {j.id: j for j in ws.journeys()}
     checked = [
-        check_file(p, Automation, lambda a: run_rules(a, journeys, segments))
+        check_file(p, Automation, lambda a: run_rules(a, journeys, segments, actions))
         for p in automation_files(ws)
     ]
     seen: dict[str, str] = {}
@@ -93,6 +106,15 @@ def _check_files(ws: Workspace, segments: set[str]) -> list[Checked[Automation]]
 def segment_names(ws: Workspace) -> set[str]:
     """The names of the workspace's saved segments."""
     return {s.name for s in all_segments(ws.operational)}
+
+
+def action_ids(ws: Workspace) -> set[str] | None:
+    """The ids of the actions catalogue (none without ``actions.yaml``); None when the file is
+    invalid, so that its own check reports it and pins are not refused for it."""
+    try:
+        return {action.id for action in load_catalogue(ws).actions}
+    except ActionsFileInvalid:
+        return None
 
 
 def load_automations(ws: Workspace) -> list[Automation]:

@@ -174,7 +174,8 @@ class Runner:
     def run(self, items: list[tuple[datetime, int, Any]], until: datetime) -> None:
         """Apply ``items`` in time order, firing the timers due before each, then every timer
         due by ``until``. An item is (time, order, event) or, for triggers that are not an
-        event (inactivity, a segment), (time, order, (automation, customer, known, cause, seq)).
+        event (inactivity, a segment, a schedule, a score), (time, order, (automation,
+        customer, known, cause, seq)).
         """
         with self.session.no_autoflush:
             customers = self._load_timers(until)
@@ -441,6 +442,14 @@ class Runner:
             return {"summary": render(t.summary), "priority": t.priority, "team": t.team}
         if step.add_points is not None:
             return {"points": step.add_points.points, "reason": step.add_points.reason}
+        if step.set_next_best_action is not None:
+            pin = step.set_next_best_action
+            return {
+                "action": pin.action,
+                "days": pin.days,
+                "reason": render(pin.reason),
+                "automation_name": a.name,
+            }
         assert step.set_trait is not None
         return {"trait": step.set_trait.trait, "value": step.set_trait.value}
 

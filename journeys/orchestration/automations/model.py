@@ -1,6 +1,7 @@
 """The automation file: ``automations/<id>.yaml``, a journey automation as code.
 
-An automation is a trigger (an event, a survey answer, entering a journey stage, inactivity),
+An automation is a trigger (an event, a survey answer, entering a journey stage, inactivity, a
+segment, a date or recurring time, a prediction score crossing a threshold),
 conditions the customer must meet to enter, and steps run in order: waits, branches, random
 splits and actions. Caps, quiet hours, a goal, exit criteria and re-entry rules shape who gets
 what and when. ``version`` is raised on every change: customers already inside keep the
@@ -18,10 +19,19 @@ from journeys.analytics.common import parse_duration
 from journeys.errors import InvalidInput
 from journeys.maps.model import FilterText, Matcher, Slug, Strict
 
-ACTION_KINDS = ("webhook", "email", "create_ticket", "add_points", "set_trait")
+ACTION_KINDS = (
+    "webhook",
+    "email",
+    "create_ticket",
+    "add_points",
+    "set_trait",
+    "set_next_best_action",
+)
 FLOW_KINDS = ("wait", "branch", "split")
 STEP_KINDS = (*FLOW_KINDS, *ACTION_KINDS)
-ActionKind = Literal["webhook", "email", "create_ticket", "add_points", "set_trait"]
+ActionKind = Literal[
+    "webhook", "email", "create_ticket", "add_points", "set_trait", "set_next_best_action"
+]
 EXIT = "exit"  # a goto target that ends the automation for the customer
 
 
@@ -36,6 +46,11 @@ def _duration(text: str) -> str:
 Duration = Annotated[str, AfterValidator(_duration)]
 ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Target = Annotated[str, Field(min_length=1, max_length=80, description="a later step id or exit")]
+# A schedule's ``at``: a moment (YYYY-MM-DDTHH:MM) once, or a clock time (HH:MM) with
+# ``every``; which one, and whether it is a real date and time, is the rule ``schedule_at``.
+ScheduleAt = Annotated[str, Field(min_length=1, max_length=16)]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+ModelName = Annotated[str, Field(min_length=1, max_length=80, description="a prediction model")]
 
 
 class SurveyAnswered(Strict):
@@ -57,6 +72,49 @@ class SurveyAnswered(Strict):
         return Matcher.model_validate({"event": "survey_answered", "where": where})
 
 
+class Schedule(Strict):
+    """A date/time trigger: once at a local moment, or every day or week at a local time.
+
+    Everyone matching the conditions enters at each occurrence (only the members of
+    ``segment`` then, when given); the engine fires each occurrence once.
+    """
+
+    at: ScheduleAt = Field(description="YYYY-MM-DDTHH:MM once; HH:MM with every")
+    every: Literal["day", "week"] | None = Field(default=None, description="repeat (else once)")
+    weekday: Weekday | None = Field(default=None, description="with every: week, the day")
+    timezone: str = Field(default="UTC", description="the IANA zone the times are read in")
+    segment: str | None = Field(default=None, max_length=80, description="only its members")
+
+
+class ScoreAbove(Strict):
+    """A customer's stored score from a prediction model rises above a threshold."""
+
+    model: ModelName
+    threshold: float = Field(ge=0, le=1)
+
+
+class ScoreTest(Strict):
+    """The customer's stored score from a model is above and/or below a value."""
+
+    model: ModelName
+    above: float | None = Field(default=None, ge=0, le=1)
+    below: float | None = Field(default=None, ge=0, le=1)
+
+    def holds(self, score: float | None) -> bool:
+        """Whether a score (None: not scored, which never holds) passes the test."""
+        if score is None:
+            return False
+        return (self.above is None or score > self.above) and (
+            self.below is None or score < self.below
+        )
+
+    def text(self) -> str:
+        """``churn score above 0.7``."""
+        parts = [f"above {self.above:g}"] if self.above is not None else []
+        parts += [f"below {self.below:g}"] if self.below is not None else []
+        return f"{self.model} score {' and '.join(parts)}"
+
+
 class Trigger(Strict):
     """What lets a customer in: exactly one of the fields."""
 
@@ -71,6 +129,10 @@ class Trigger(Strict):
     segment_entered: str | None = Field(
         default=None, max_length=80, description="a saved segment the customer becomes part of"
     )
+    schedule: Schedule | None = Field(default=None, description="a date or a recurring time")
+    score_above: ScoreAbove | None = Field(
+        default=None, description="the stored score of a model crosses a threshold"
+    )
 
     def kinds(self) -> list[str]:
         """The trigger kinds that are set (a valid trigger has exactly one)."""
@@ -78,7 +140,7 @@ class Trigger(Strict):
 
 
 class Condition(Strict):
-    """One thing the customer must satisfy: exactly one of trait, consent or did."""
+    """One thing the customer must satisfy: exactly one of trait, consent, did or score."""
 
     trait: FilterText | None = Field(
         default=None, description="a filter on the profile's traits, e.g. plan = 'gold'"
@@ -88,10 +150,11 @@ class Condition(Strict):
     at_least: int = Field(default=1, ge=0, description="with did: at least this many times")
     at_most: int | None = Field(default=None, ge=0, description="with did: at most this many")
     within: Duration | None = Field(default=None, description="with did: in this span before")
+    score: ScoreTest | None = Field(default=None, description="the stored score of a model")
 
     def kinds(self) -> list[str]:
         """The condition kinds that are set (a valid condition has exactly one)."""
-        return [k for k in ("trait", "consent", "did") if getattr(self, k) is not None]
+        return [k for k in ("trait", "consent", "did", "score") if getattr(self, k) is not None]
 
 
 class Wait(Strict):
@@ -173,6 +236,14 @@ class SetTrait(Strict):
     value: Any
 
 
+class SetNextBestAction(Strict):
+    """Pin an action of the catalogue (``actions.yaml``) as the customer's next best action."""
+
+    action: Slug = Field(description="an action id of the catalogue")
+    days: int = Field(default=7, ge=1, le=365, description="how long the pin lasts")
+    reason: str = Field(default="", max_length=500, description="shown with it; a template")
+
+
 class Step(Strict):
     """One step: an id and exactly one of the step kinds."""
 
@@ -185,6 +256,7 @@ class Step(Strict):
     create_ticket: CreateTicket | None = None
     add_points: AddPoints | None = None
     set_trait: SetTrait | None = None
+    set_next_best_action: SetNextBestAction | None = None
 
     def kinds(self) -> list[str]:
         """The kinds that are set (a valid step has exactly one)."""

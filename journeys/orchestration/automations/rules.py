@@ -15,6 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from journeys.maps.model import Journey
 from journeys.maps.rules import Finding, Loc, duplicates
 from journeys.orchestration.automations.model import EXIT, Automation, Condition
+from journeys.orchestration.automations.schedule import clock_time, once_moment
 
 Rule = Callable[[Automation, dict[str, Journey]], list[Finding]]
 
@@ -32,6 +33,10 @@ RULE_CODES = (
     "template_syntax",
     "unknown_timezone",
     "unknown_segment",
+    "schedule_at",
+    "schedule_weekday",
+    "score_bounds",
+    "unknown_action",
 )
 
 
@@ -43,20 +48,33 @@ def check_trigger(a: Automation, journeys: dict[str, Journey]) -> list[Finding]:
     got = ", ".join(kinds) or "none"
     message = (
         "a trigger is exactly one of event, survey_answered, stage_entered, inactive_days, "
-        "segment_entered "
-        f"(this one has {got})"
+        f"segment_entered, schedule, score_above (this one has {got})"
     )
     return [Finding("trigger_kind", ("trigger",), message)]
 
 
 def check_conditions(a: Automation, journeys: dict[str, Journey]) -> list[Finding]:
-    """Every condition (entry and branch) is exactly one of trait, consent, did."""
+    """Every condition (entry and branch) is exactly one of trait, consent, did, score; a
+    score condition gives a bound."""
     found = []
     for loc, c in _all_conditions(a):
         if len(c.kinds()) != 1:
             got = ", ".join(c.kinds()) or "none"
-            message = f"a condition is exactly one of trait, consent, did (this one has {got})"
+            message = (
+                f"a condition is exactly one of trait, consent, did, score (this one has {got})"
+            )
             found.append(Finding("condition_kind", loc, message))
+        elif c.score is not None and c.score.above is None and c.score.below is None:
+            message = "a score condition needs above, below or both"
+            found.append(Finding("score_bounds", (*loc, "score"), message))
+        elif (
+            c.score is not None
+            and c.score.above is not None
+            and c.score.below is not None
+            and c.score.above >= c.score.below
+        ):
+            message = f"above {c.score.above:g} and below {c.score.below:g}: no score is both"
+            found.append(Finding("score_bounds", (*loc, "score"), message))
     return found
 
 
@@ -68,7 +86,7 @@ def check_steps(a: Automation, journeys: dict[str, Journey]) -> list[Finding]:
             got = ", ".join(s.kinds()) or "none"
             message = (
                 "a step is exactly one of wait, branch, split, webhook, email, create_ticket, "
-                f"add_points, set_trait (step {s.id!r} has {got})"
+                f"add_points, set_trait, set_next_best_action (step {s.id!r} has {got})"
             )
             found.append(Finding("step_kind", ("steps", i), message))
         w = s.wait
@@ -154,15 +172,43 @@ def check_templates(a: Automation, journeys: dict[str, Journey]) -> list[Finding
 
 
 def check_timezone(a: Automation, journeys: dict[str, Journey]) -> list[Finding]:
-    """The quiet hours' default time zone is a known IANA zone."""
-    if a.quiet_hours is None:
+    """The time zones of the quiet hours and of a schedule are known IANA zones."""
+    found = []
+    zones: list[tuple[Loc, str]] = []
+    if a.quiet_hours is not None:
+        zones.append((("quiet_hours", "timezone"), a.quiet_hours.timezone))
+    if a.trigger.schedule is not None:
+        zones.append((("trigger", "schedule", "timezone"), a.trigger.schedule.timezone))
+    for loc, name in zones:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            message = f"unknown time zone {name!r}; write e.g. Europe/Amsterdam"
+            found.append(Finding("unknown_timezone", loc, message))
+    return found
+
+
+def check_schedule(a: Automation, journeys: dict[str, Journey]) -> list[Finding]:
+    """A one-off schedule is a real date and time; a recurring one a clock time, and a
+    weekday exactly when it repeats weekly."""
+    s = a.trigger.schedule
+    if s is None:
         return []
-    try:
-        ZoneInfo(a.quiet_hours.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        message = f"unknown time zone {a.quiet_hours.timezone!r}; write e.g. Europe/Amsterdam"
-        return [Finding("unknown_timezone", ("quiet_hours", "timezone"), message)]
-    return []
+    found = []
+    at: Loc = ("trigger", "schedule", "at")
+    if s.every is None and once_moment(s) is None:
+        message = f"at {s.at!r} is not a date and time; without every, write e.g. 2026-12-24T09:00"
+        found.append(Finding("schedule_at", at, message))
+    elif s.every is not None and clock_time(s) is None:
+        message = f"with every: {s.every}, at is a clock time (HH:MM, e.g. 09:00), not {s.at!r}"
+        found.append(Finding("schedule_at", at, message))
+    if s.every == "week" and s.weekday is None:
+        message = "every: week needs a weekday (monday … sunday)"
+        found.append(Finding("schedule_weekday", ("trigger", "schedule", "every"), message))
+    elif s.every != "week" and s.weekday is not None:
+        message = "weekday only goes with every: week"
+        found.append(Finding("schedule_weekday", ("trigger", "schedule", "weekday"), message))
+    return found
 
 
 RULES: tuple[Rule, ...] = (
@@ -174,19 +220,53 @@ RULES: tuple[Rule, ...] = (
     check_stage,
     check_templates,
     check_timezone,
+    check_schedule,
 )
 
 
 def run_rules(
-    a: Automation, journeys: dict[str, Journey], segments: set[str] | None = None
+    a: Automation,
+    journeys: dict[str, Journey],
+    segments: set[str] | None = None,
+    actions: set[str] | None = None,
 ) -> list[Finding]:
-    """Every finding of every rule; ``segments`` are the saved segments' names, when known."""
+    """Every finding of every rule; ``segments`` are the saved segments' names and
+    ``actions`` the ids of the actions catalogue, when known."""
     found = [f for rule in RULES for f in rule(a, journeys)]
-    name = a.trigger.segment_entered
-    if segments is not None and name is not None and name not in segments:
-        known = ", ".join(sorted(segments)) or "none yet"
-        message = f"no saved segment {name!r} (the segments are: {known})"
-        found.append(Finding("unknown_segment", ("trigger", "segment_entered"), message))
+    if segments is not None:
+        found += check_segments(a, segments)
+    if actions is not None:
+        found += check_actions(a, actions)
+    return found
+
+
+def check_segments(a: Automation, segments: set[str]) -> list[Finding]:
+    """The segments a trigger names are saved segments."""
+    names: list[tuple[Loc, str | None]] = [
+        (("trigger", "segment_entered"), a.trigger.segment_entered)
+    ]
+    if a.trigger.schedule is not None:
+        names.append((("trigger", "schedule", "segment"), a.trigger.schedule.segment))
+    found = []
+    for loc, name in names:
+        if name is not None and name not in segments:
+            known = ", ".join(sorted(segments)) or "none yet"
+            message = f"no saved segment {name!r} (the segments are: {known})"
+            found.append(Finding("unknown_segment", loc, message))
+    return found
+
+
+def check_actions(a: Automation, actions: set[str]) -> list[Finding]:
+    """``set_next_best_action`` names an action of the catalogue (``actions.yaml``)."""
+    found = []
+    for i, s in enumerate(a.steps):
+        pin = s.set_next_best_action
+        if pin is not None and pin.action not in actions:
+            known = ", ".join(sorted(actions)) or "none: the workspace has no actions.yaml"
+            message = f"no action {pin.action!r} in actions.yaml (the actions are: {known})"
+            found.append(
+                Finding("unknown_action", ("steps", i, "set_next_best_action", "action"), message)
+            )
     return found
 
 

@@ -8,7 +8,10 @@
 * ``automation_outbox``: every action to deliver, with its idempotency key (unique);
 * ``automation_attempts``: each delivery attempt and its outcome;
 * ``automation_dead_letters``: actions that failed every attempt, until replayed;
-* ``automation_cursor``: how far the engine read the event log (and checked inactivity).
+* ``automation_cursor``: how far the engine read the event log (and checked inactivity and
+  the schedules: date/time triggers fire for their moments since ``inactivity_checked``);
+* ``automation_score_watches`` and ``automation_score_above``: per score trigger, the scoring
+  run last compared and the customers then above the threshold, so a crossing lets in once.
 """
 
 from __future__ import annotations
@@ -121,6 +124,21 @@ class CursorRow(Base):
     segments_checked: Mapped[datetime] = mapped_column(DateTime)
 
 
+class ScoreWatchRow(Base):
+    __tablename__ = "automation_score_watches"
+
+    # automation id, model and threshold: a changed threshold starts a new baseline
+    watch: Mapped[str] = mapped_column(String(200), primary_key=True)
+    scored_at: Mapped[datetime | None] = mapped_column(DateTime)  # the run last compared
+
+
+class ScoreAboveRow(Base):
+    __tablename__ = "automation_score_above"
+
+    watch: Mapped[str] = mapped_column(String(200), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
 TABLES = [
     t.__table__
     for t in (
@@ -131,6 +149,8 @@ TABLES = [
         AttemptRow,
         DeadLetterRow,
         CursorRow,
+        ScoreWatchRow,
+        ScoreAboveRow,
     )
 ]
 

@@ -61,6 +61,28 @@ class StageCondition(Strict):
     stages: list[Slug] = Field(default_factory=list)
 
 
+class ScoreCondition(Strict):
+    """The customer's stored score from a prediction model is above and/or below a value."""
+
+    model: str = Field(min_length=1, max_length=80, description="a prediction model's name")
+    above: float | None = Field(default=None, ge=0, le=1)
+    below: float | None = Field(default=None, ge=0, le=1)
+
+    def holds(self, score: float | None) -> bool:
+        """Whether a score passes (not scored never does)."""
+        if score is None:
+            return False
+        return (self.above is None or score > self.above) and (
+            self.below is None or score < self.below
+        )
+
+    def text(self, score: float) -> str:
+        """``churn score 0.82 (above 0.7)``."""
+        parts = [f"above {self.above:g}"] if self.above is not None else []
+        parts += [f"below {self.below:g}"] if self.below is not None else []
+        return f"{self.model} score {score:.2f} ({' and '.join(parts)})"
+
+
 class Conditions(Strict):
     """Conditions on a customer's context; how they combine depends on where they are used."""
 
@@ -69,6 +91,7 @@ class Conditions(Strict):
     traits: list[FilterText] = Field(default_factory=list)
     open_tickets: bool | None = None
     known: bool | None = Field(default=None, description="true: identified customers only")
+    scores: list[ScoreCondition] = Field(default_factory=list)
 
 
 class Weights(Strict):
@@ -78,6 +101,9 @@ class Weights(Strict):
     interest: float = Field(default=5, ge=0, le=1000)
     recency: float = Field(default=20, ge=0, le=1000)
     tickets: float = Field(default=0, ge=0, le=1000)
+    scores: dict[str, Annotated[float, Field(ge=0, le=1000)]] = Field(
+        default_factory=dict, description="model → weight × the customer's score from it"
+    )
     half_life: Duration = "3d"
 
     @property
@@ -108,6 +134,10 @@ class Catalogue(Strict):
         description="events whose boolean properties state consent per purpose",
     )
     actions: list[Action] = Field(default_factory=list)
+
+    def uses_scores(self) -> bool:
+        """Whether ranking needs the customer's prediction scores."""
+        return any(a.eligible.scores or a.exclude.scores or a.weights.scores for a in self.actions)
 
     def matchers(self) -> list[Matcher]:
         """Every matcher the catalogue uses, to know which events a context must read."""

@@ -11,8 +11,11 @@ asked for. Its score is::
     + weights.interest  × matching interest events (at most 5)
     + weights.recency   × 0.5 ^ (hours since the latest of them / half_life in hours)
     + weights.tickets   × open tickets
+    + weights.scores[m] × the customer's stored score from model m
 
-Ties go to the higher priority, then the id.
+Ties go to the higher priority, then the id. An action an automation pinned for the customer
+(a live pin, ``pins.py``) comes before all others, with the pin's reason first; it still needs
+the channel and the consent, but not its ``eligible`` conditions.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from journeys.feedback.tickets.model import TicketSummary
 from journeys.orchestration.nba.catalogue import Action, Catalogue, Conditions, Interest
 from journeys.orchestration.nba.context import CustomerContext, Event
 from journeys.orchestration.nba.model import RankedAction
+from journeys.orchestration.nba.pins import Pin
 from journeys.orchestration.nba.positions import JourneyPosition
 from journeys.orchestration.nba.rules import PLACEHOLDER
 
@@ -39,6 +43,8 @@ class Situation:
     context: CustomerContext
     positions: dict[str, JourneyPosition]
     tickets: list[TicketSummary]
+    pins: list[Pin] = field(default_factory=list)  # live ones, the latest set first
+    scores: dict[str, float] = field(default_factory=dict)  # model → stored score
 
 
 @dataclass
@@ -63,13 +69,24 @@ def rank(
     catalogue: Catalogue, situation: Situation, channel: str | None, limit: int
 ) -> list[RankedAction]:
     """The fitting actions, best first, at most ``limit``."""
-    ranked: list[tuple[float, float, str, RankedAction]] = []
+    ranked: list[tuple[int, float, float, str, RankedAction]] = []
+    pinned: dict[str, tuple[int, Pin | None]] = {}
+    for n, live in enumerate(situation.pins):
+        pinned.setdefault(live.action_id, (n, live))
     for action in catalogue.actions:
         if channel is not None and channel not in action.channels:
             continue
         evidence = evaluate(action, catalogue, situation)
-        if evidence is None:
+        order, pin = pinned.get(action.id, (len(pinned), None))
+        if pin is not None and (
+            not action.consent or consented(situation.context, action.consent, catalogue)
+        ):
+            evidence = evidence or Evidence(score=action.priority)
+            evidence.reasons.insert(0, pin.text())
+        elif evidence is None:
             continue
+        else:
+            order = len(pinned)
         result = RankedAction(
             id=action.id,
             title=render(action.title, situation, evidence.event),
@@ -78,9 +95,9 @@ def rank(
             reason="; ".join(evidence.reasons) or f"fits everyone (priority {action.priority:g})",
             channels=list(action.channels),
         )
-        ranked.append((-result.score, -action.priority, action.id, result))
-    ranked.sort(key=lambda r: r[:3])
-    return [r[3] for r in ranked[:limit]]
+        ranked.append((order, -result.score, -action.priority, action.id, result))
+    ranked.sort(key=lambda r: r[:4])
+    return [r[4] for r in ranked[:limit]]
 
 
 def evaluate(action: Action, catalogue: Catalogue, situation: Situation) -> Evidence | None:
@@ -117,6 +134,8 @@ def evaluate(action: Action, catalogue: Catalogue, situation: Situation) -> Evid
             return None
         _add_interests(evidence, seen, action, ctx.now)
     evidence.reasons.extend(f"{f.text()} (trait)" for f in cond.traits)
+    if not _add_scores(evidence, action, situation.scores):
+        return None
     return evidence
 
 
@@ -185,6 +204,7 @@ def _excluded(cond: Conditions, situation: Situation) -> bool:
         or any(f.matches(ctx.traits) for f in cond.traits)
         or any(_at(c, situation) for c in cond.journeys)
         or any(interest_seen(i, ctx) for i in cond.interests)
+        or any(c.holds(situation.scores.get(c.model)) for c in cond.scores)
     )
 
 
@@ -208,6 +228,21 @@ def _add_interests(evidence: Evidence, seen: Sequence[Seen], action: Action, now
             f"{s.interest.name}: {times} in the last {s.interest.within}, "
             f"latest {ago(s.latest['timestamp'], now)}"
         )
+
+
+def _add_scores(evidence: Evidence, action: Action, scores: dict[str, float]) -> bool:
+    """Check the eligible score conditions and add the score weights; False when one fails."""
+    for c in action.eligible.scores:
+        score = scores.get(c.model)
+        if score is None or not c.holds(score):
+            return False
+        evidence.reasons.append(c.text(score))
+    for model, weight in action.weights.scores.items():
+        score = scores.get(model)
+        if score is not None and weight:
+            evidence.score += weight * score
+            evidence.reasons.append(f"{model} score {score:.2f} (+{weight * score:.0f})")
+    return True
 
 
 def _tickets_reason(tickets: Sequence[TicketSummary]) -> str:

@@ -81,11 +81,29 @@ def _reads_event(action: Action) -> bool:
     return any(m[1] == "event" for m in PLACEHOLDER.finditer(text))
 
 
+def check_scores(catalogue: Catalogue, journeys: dict[str, Journey]) -> list[Finding]:
+    """A score condition gives a bound that some score can meet."""
+    found: list[Finding] = []
+    for i, action in enumerate(catalogue.actions):
+        for part in ("eligible", "exclude"):
+            conditions: Conditions = getattr(action, part)
+            for j, c in enumerate(conditions.scores):
+                loc: Loc = ("actions", i, part, "scores", j)
+                if c.above is None and c.below is None:
+                    message = "a score condition needs above, below or both"
+                    found.append(Finding("score_bounds", loc, message))
+                elif c.above is not None and c.below is not None and c.above >= c.below:
+                    message = f"above {c.above:g} and below {c.below:g}: no score is both"
+                    found.append(Finding("score_bounds", loc, message))
+    return found
+
+
 RULES: tuple[CatalogueRule, ...] = (
     check_ids,
     check_journeys,
     check_placeholders,
     check_event_placeholders,
+    check_scores,
 )
 RULE_CODES = (
     "duplicate_id",
@@ -93,6 +111,7 @@ RULE_CODES = (
     "unknown_stage",
     "unknown_placeholder",
     "placeholder_without_interest",
+    "score_bounds",
 )
 
 

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from journeys.feedback.tickets import TicketSummary
 from journeys.feedback.tickets.service import summary
 from journeys.feedback.tickets.tables import TicketRow
+from journeys.orchestration.automations.scores import read_scores
 from journeys.orchestration.nba.catalogue import Catalogue
 from journeys.orchestration.nba.context import CustomerContext, read_context
 from journeys.orchestration.nba.files import load_catalogue
 from journeys.orchestration.nba.index import index_reader
 from journeys.orchestration.nba.model import NextBestActions
+from journeys.orchestration.nba.pins import live_pins
 from journeys.orchestration.nba.positions import JourneyIndex, event_names, positions
 from journeys.orchestration.nba.ranking import Situation, rank
 from journeys.workspace import Workspace
@@ -52,7 +54,13 @@ def rank_for(
     """Rank the catalogue for a context already read (the agent view reads a wider one)."""
     where = {p.journey: p for p in positions(indexes, ctx.events)}
     found = open_tickets(ws, ctx.customer_id) if tickets is None else tickets
-    situation = Situation(context=ctx, positions=where, tickets=found)
+    situation = Situation(
+        context=ctx,
+        positions=where,
+        tickets=found,
+        pins=live_pins(ws, ctx.customer_id, ctx.now),
+        scores=customer_scores(ws, ctx.customer_id) if catalogue.uses_scores() else {},
+    )
     return NextBestActions(
         customer_id=ctx.customer_id,
         known=ctx.known,
@@ -82,6 +90,13 @@ _OPEN = select(TicketRow).from_statement(
         f"AND status IN {OPEN_STATUSES!r} ORDER BY sla_due_at, number"
     )
 )
+
+
+def customer_scores(ws: Workspace, customer_id: str) -> dict[str, float]:
+    """The customer's stored prediction scores, model → score (read only when the catalogue
+    ranks by them: it costs a query on the event log)."""
+    with closing(ws.events.reader()) as con:
+        return read_scores(con, [customer_id])[customer_id]
 
 
 def journey_indexes(ws: Workspace) -> list[JourneyIndex]:
