@@ -12,6 +12,7 @@ DIR/
 
 from __future__ import annotations
 
+import os
 import shutil
 from functools import cached_property
 from importlib import resources
@@ -158,9 +159,16 @@ class Workspace:
         return sorted(self.journeys_dir.glob("*.yaml"))
 
     def journey_files_key(self) -> tuple[tuple[str, int, int], ...]:
-        """Name, mtime and size of every journey file: changes when any file does."""
-        stats = [(p.name, p.stat()) for p in self.journey_files()]
-        return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
+        """Name, mtime and size of every journey file: changes when any file does.
+
+        Asked on every ranking and measured map, so one directory scan (``os.scandir``, whose
+        entries carry their stat) rather than a glob and a stat per file."""
+        try:
+            with os.scandir(self.journeys_dir) as entries:
+                stats = [(e.name, e.stat()) for e in entries if e.name.endswith(".yaml")]
+        except FileNotFoundError:
+            return ()
+        return tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in stats))
 
     def journeys(self) -> list[Journey]:
         """Every journey of the workspace, validated (an invalid file raises).

@@ -45,7 +45,7 @@ def create_app(workspace: Workspace) -> FastAPI:
             background.every(
                 float(config.get("loyalty_earn_seconds")),
                 "loyalty earning",
-                lambda: run_earning(workspace),
+                lambda: run_earning(workspace, upkeep_seconds=60),
             ),
             background.every(
                 float(config.get("automation_seconds")),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -46,8 +47,12 @@ class Match(NamedTuple):
     value: Any  # the amount of a per-unit rule, the code of a code event
 
 
-def run_earning(ws: Workspace) -> EarnResult:
-    """Process the new events: enrolments, referral codes and earnings; see the module doc."""
+def run_earning(ws: Workspace, upkeep_seconds: float = 0) -> EarnResult:
+    """Process the new events: enrolments, referral codes and earnings; see the module doc.
+
+    Expiry and the tiers' rolling windows (the upkeep, which looks at every member) run each
+    time, or, with ``upkeep_seconds`` (the server's timer), only when events were processed
+    or that long after the last upkeep: points expire by the day, not by the second."""
     program = load_program_or_none(ws)
     with _RUNS:
         position = _position(ws)
@@ -66,11 +71,17 @@ def run_earning(ws: Workspace) -> EarnResult:
             totals["events_read"] += step_to - position
             position = step_to
         totals["referrals"] = referrals.advance(ws, program, upto)
-        totals["expired_entries"] = expire_all(ws)
-        with write_transaction(ws) as session:
-            totals["tier_changes"] = tiers.refresh_all(session, program, ws.clock.now())
+        root, now = str(ws.root), time.monotonic()
+        if totals["events_read"] or now - _UPKEEP.get(root, -1e9) >= upkeep_seconds:
+            _UPKEEP[root] = now
+            totals["expired_entries"] = expire_all(ws)
+            with write_transaction(ws) as session:
+                totals["tier_changes"] = tiers.refresh_all(session, program, ws.clock.now())
         tiers.record_changes(ws, program)
         return EarnResult(**totals, position=position)
+
+
+_UPKEEP: dict[str, float] = {}  # workspace → when its last upkeep ran (monotonic seconds)
 
 
 def _matches(ws: Workspace, program: Program, after: int, upto: int) -> list[Match]:

@@ -74,6 +74,23 @@ def lots(session: Session, customer_id: str, lot_id: int | None = None) -> list[
     return [Lot(int(i), int(r), o, x) for i, r, o, x in session.execute(query).all()]
 
 
+def members_with_expired_lots(session: Session, now: datetime) -> list[str]:
+    """The members holding a lot that expired by ``now`` and still has points left."""
+    used = (
+        select(LotUseRow.lot_id, func.sum(LotUseRow.points).label("used"))
+        .group_by(LotUseRow.lot_id)
+        .subquery()
+    )
+    remaining = EntryRow.points - func.coalesce(used.c.used, 0)
+    query = (
+        select(EntryRow.customer_id)
+        .outerjoin(used, used.c.lot_id == EntryRow.id)
+        .where(EntryRow.points > 0, EntryRow.expires_at <= now, remaining > 0)
+        .distinct()
+    )
+    return list(session.scalars(query).all())
+
+
 def expire_lots(session: Session, member: MemberRow, now: datetime) -> list[EntryRow]:
     """Write off what is left of the member's lots that expired by ``now``."""
     written = []

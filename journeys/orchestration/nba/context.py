@@ -54,9 +54,7 @@ def read_context(
     (and identify calls, for the traits), ``limit`` only the newest."""
     customer_id, known = resolve(con, index, any_id)
     users, anons = _ids(con, customer_id) if known else ([], [customer_id])
-    rows = [r for key in users + anons for r in index.rows(key)]
-    if names is not None:
-        rows = [r for r in rows if r[2] == "identify" or r[3] in names]
+    rows = [r for key in users + anons for r in index.rows(key, names)]
     rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
     events = [_event(r) for r in rows[:limit]]
     return CustomerContext(

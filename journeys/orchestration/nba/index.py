@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Collection
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -133,14 +134,21 @@ class IndexReader:
         sql = f"SELECT 1 FROM {TABLE} WHERE key = ? LIMIT 1"
         return self._con().execute(sql, [key]).fetchone() is not None
 
-    def rows(self, key: str) -> list[tuple[Any, ...]]:
+    def rows(self, key: str, names: Collection[str] | None = None) -> list[tuple[Any, ...]]:
         """The events sent with this id: (seq, timestamp, type, event, channel, properties,
-        context, traits), in no particular order; timestamps as datetimes."""
-        found = self._con().execute(
+        context, traits), in no particular order; timestamps as datetimes. With ``names``,
+        only those events and identify calls (their traits), picked before anything is read
+        into Python."""
+        sql = (
             "SELECT seq, timestamp, type, event, channel, properties, context, traits "
-            f"FROM {TABLE} WHERE key = ?",
-            [key],
+            f"FROM {TABLE} WHERE key = ?"
         )
+        params: list[Any] = [key]
+        if names is not None:
+            wanted = sorted(names)
+            sql += f" AND (type = 'identify' OR event IN ({', '.join('?' * len(wanted))}))"
+            params += wanted
+        found = self._con().execute(sql, params)
         return [(r[0], datetime.fromisoformat(r[1]), *r[2:]) for r in found]
 
 
