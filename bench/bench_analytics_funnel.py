@@ -26,8 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from journeys.analytics.common import Engine
 from journeys.analytics.funnels import FunnelQuery, run
-from journeys.analytics.funnels.kernel import Engine
 
 STEPS = ["view", "cart", "checkout", "pay", "confirm"]
 # Share of all events per step; the rest are 15 other event names.

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from sqlalchemy import func, select, text
 
 from journeys.background import EventWake
 from journeys.events.messages import normalize, rows_to_table
@@ -38,6 +39,11 @@ from journeys.orchestration.automations.files import automations_dir
 from journeys.orchestration.automations.tables import OutboxRow
 from journeys.workspace import Workspace
 
+# The outbox rows the engine queued: the newest id, then those after it.
+MAX_ID = select(func.max(OutboxRow.id))
+NEW_ROWS = text(
+    f"SELECT id, customer_id FROM {OutboxRow.__tablename__} WHERE id > :last ORDER BY id"
+)
 AUTOMATIONS = 50
 TRIGGER_SHARE = 10  # one event in this many is a trigger
 
@@ -132,13 +138,13 @@ def latency(ws: Workspace, rate: int, seconds: float, first: int) -> dict[str, A
     def loop() -> None:
         wake, last = EventWake(ws.events), 0
         with engine.connect() as con:
-            last = con.execute(max_id()).scalar() or 0
+            last = con.execute(MAX_ID).scalar() or 0
         while not (stop.is_set() and wake.seen >= ws.events.last_seq):
             wake(2.0)
             run_engine(ws, caught_up=True)  # as the server's loop does
             done = time.monotonic()
             with engine.connect() as con:
-                rows = con.execute(new_rows(), {"last": last}).all()
+                rows = con.execute(NEW_ROWS, {"last": last}).all()
             for row_id, customer in rows:
                 queued.setdefault(customer, done)
                 last = max(last, row_id)
@@ -160,20 +166,6 @@ def latency(ws: Workspace, rate: int, seconds: float, first: int) -> dict[str, A
         "p99_ms": round(pick(waits, 0.99), 1),
         "max_ms": round(waits[-1], 1) if waits else None,
     }
-
-
-def max_id() -> Any:
-    from sqlalchemy import func, select
-
-    return select(func.max(OutboxRow.id))
-
-
-def new_rows() -> Any:
-    from sqlalchemy import text
-
-    return text(
-        f"SELECT id, customer_id FROM {OutboxRow.__tablename__} WHERE id > :last ORDER BY id"
-    )
 
 
 def pick(values: list[float], q: float) -> float:

@@ -25,7 +25,7 @@ async def every(
     seconds: float,
     name: str,
     job: Callable[[], object],
-    wake: Callable[[float], object] | None = None,
+    wake: EventWake | None = None,
 ) -> AsyncIterator[None]:
     """Run ``job`` every ``seconds`` while the context is open (never when ``seconds <= 0``).
 
@@ -39,15 +39,15 @@ async def every(
     try:
         yield
     finally:
-        if isinstance(wake, EventWake):
-            wake.stopped = True  # its thread ends within a slice
+        if wake is not None:
+            wake.stop()
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
 
 
 async def _loop(
-    seconds: float, name: str, job: Callable[[], object], wake: Callable[[float], object] | None
+    seconds: float, name: str, job: Callable[[], object], wake: EventWake | None
 ) -> None:
     while True:
         if wake is None:
@@ -85,3 +85,7 @@ class EventWake:
             if reached > self.seen:
                 self.seen = reached
                 return
+
+    def stop(self) -> None:
+        """End a wait in progress within a slice (the server is shutting down)."""
+        self.stopped = True

@@ -156,7 +156,7 @@ class Workspace:
     # -- journeys -------------------------------------------------------------------------
     def journey_files(self) -> list[Path]:
         """The journey files of the workspace, by name."""
-        return sorted(self.journeys_dir.glob("*.yaml"))
+        return [self.journeys_dir / name for name, _, _ in self.journey_files_key()]
 
     def journey_files_key(self) -> tuple[tuple[str, int, int], ...]:
         """Name, mtime and size of every journey file: changes when any file does.

@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from datetime import date, timedelta
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 import duckdb
 import pyarrow as pa
@@ -21,6 +21,12 @@ from journeys import config
 from journeys.errors import InvalidInput, QueryTimeout
 from journeys.maps.model import Journey, Matcher, PropertyFilter
 from journeys.store.duck import literal
+
+# Funnels and the directly-follows graph have two engines giving the same answer: the SQL
+# plan and a compiled pass (numba). ``auto`` takes the compiled one from this many events on;
+# below it the answer comes in well under a second anyway, without loading the compiler.
+Engine = Literal["auto", "kernel", "sql"]
+KERNEL_FROM = 1_000_000
 
 EVENTS = "stitched_events"  # the relation analyses read: events plus customer_id and known
 

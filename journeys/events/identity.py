@@ -159,6 +159,11 @@ class IdentityConsumer:
         """Drop the derived identity tables (unmerge decisions are inputs and stay)."""
         for table in DERIVED_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop the graph cached between commits: the next apply reads the tables again
+        (call it after changing the tables outside :meth:`apply`, as erasure does)."""
         self._state = None
 
     def apply(self, con: duckdb.DuckDBPyConnection, after: int, upto: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -55,14 +56,20 @@ def balance(session: Session, customer_id: str) -> int:
     return int(total or 0)
 
 
-def lots(session: Session, customer_id: str, lot_id: int | None = None) -> list[Lot]:
-    """The member's credits with points left, oldest first."""
+def _remaining() -> tuple[Any, Any]:
+    """The points spent from each lot (a subquery to join on ``lot_id``) and, joined to a
+    credit entry, what is left of it."""
     used = (
         select(LotUseRow.lot_id, func.sum(LotUseRow.points).label("used"))
         .group_by(LotUseRow.lot_id)
         .subquery()
     )
-    remaining = EntryRow.points - func.coalesce(used.c.used, 0)
+    return used, EntryRow.points - func.coalesce(used.c.used, 0)
+
+
+def lots(session: Session, customer_id: str, lot_id: int | None = None) -> list[Lot]:
+    """The member's credits with points left, oldest first."""
+    used, remaining = _remaining()
     query = (
         select(EntryRow.id, remaining, EntryRow.occurred_at, EntryRow.expires_at)
         .outerjoin(used, used.c.lot_id == EntryRow.id)
@@ -76,12 +83,7 @@ def lots(session: Session, customer_id: str, lot_id: int | None = None) -> list[
 
 def members_with_expired_lots(session: Session, now: datetime) -> list[str]:
     """The members holding a lot that expired by ``now`` and still has points left."""
-    used = (
-        select(LotUseRow.lot_id, func.sum(LotUseRow.points).label("used"))
-        .group_by(LotUseRow.lot_id)
-        .subquery()
-    )
-    remaining = EntryRow.points - func.coalesce(used.c.used, 0)
+    used, remaining = _remaining()
     query = (
         select(EntryRow.customer_id)
         .outerjoin(used, used.c.lot_id == EntryRow.id)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from journeys.events.identity import IdentityConsumer
 from journeys.privacy import audit
 from journeys.privacy import eventstore as es
 from journeys.privacy import operational as op
@@ -115,8 +116,7 @@ def _erase_events(
 
 
 def _forget_cached_identities(log: EventLog) -> None:
-    # The identity consumer caches the graph between commits; after rows were removed under
-    # it, it must read them again (it does when its cache is empty, as after a failure).
+    # The identity consumer caches the graph between commits; rows were removed under it.
     for consumer in log.consumers:
-        if hasattr(consumer, "_state"):
-            consumer._state = None
+        if isinstance(consumer, IdentityConsumer):
+            consumer.forget()

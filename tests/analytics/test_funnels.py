@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from journeys.analytics.common import Engine
 from journeys.analytics.funnels import FunnelQuery, FunnelResult, funnel
-from journeys.analytics.funnels.kernel import Engine
 from journeys.analytics.funnels.query import ORDERS
 from journeys.errors import InvalidInput
 from journeys.workspace import Workspace

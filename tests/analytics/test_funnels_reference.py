@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from journeys.analytics.common import Engine
 from journeys.analytics.funnels import FunnelQuery, FunnelResult, run
-from journeys.analytics.funnels.kernel import Engine
 
 T0 = datetime(2026, 3, 2, 9, 0)
 TABLE = "funnel_events"

@@ -11,11 +11,11 @@ takes a few hundred milliseconds, compiling it the first time on a machine ~15 s
 from __future__ import annotations
 
 from contextlib import closing
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 
-from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.common import EVENTS, KERNEL_FROM, Engine, run_query
 from journeys.analytics.dfg.builder import build_dfg, count_sql
 from journeys.analytics.dfg.query import DfgQuery
 from journeys.analytics.dfg.result import DfgEdge, DfgNode, DfgResult
@@ -24,9 +24,6 @@ from journeys.analytics.segments import segment_relation
 from journeys.analytics.touchpoints import MappedTouchpoint, measurable
 from journeys.maps.model import Journey
 from journeys.workspace import Workspace
-
-Engine = Literal["auto", "kernel", "sql"]
-KERNEL_FROM = 1_000_000  # events from which "auto" runs the compiled form
 
 
 def dfg(workspace: Workspace, query: DfgQuery | None = None) -> DfgResult:

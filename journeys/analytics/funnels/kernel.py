@@ -19,21 +19,17 @@ in about a second per process, which is why small workspaces use SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.common import EVENTS, KERNEL_FROM, run_query
 from journeys.analytics.funnels import builder
 from journeys.analytics.funnels.query import FunnelQuery
 from journeys.maps.model import Journey
-
-Engine = Literal["auto", "kernel", "sql"]
-ENGINES: tuple[str, ...] = ("auto", "kernel", "sql")
-KERNEL_FROM = 1_000_000  # events in the log from which ``auto`` picks the kernel
 
 
 def uses_kernel(con: duckdb.DuckDBPyConnection, engine: str, relation: str = EVENTS) -> bool:

@@ -9,9 +9,8 @@ from typing import Any
 
 import duckdb
 
-from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.common import EVENTS, Engine, run_query
 from journeys.analytics.funnels import builder, kernel, rules
-from journeys.analytics.funnels.kernel import Engine
 from journeys.analytics.funnels.query import FunnelQuery
 from journeys.analytics.funnels.result import (
     BreakdownResult,
@@ -32,7 +31,7 @@ def funnel(workspace: Workspace, query: FunnelQuery, engine: Engine = "auto") ->
     """The funnel over a workspace's events (the Python API).
 
     ``engine``: ``sql`` (the SQL plan), ``kernel`` (the compiled pass, ``kernel.py``) or
-    ``auto`` (the kernel from ``kernel.KERNEL_FROM`` events on); all give the same answer."""
+    ``auto`` (the kernel from ``common.KERNEL_FROM`` events on); all give the same answer."""
     journeys = {j.id: j for j in workspace.journeys()}
     with closing(workspace.events.fresh_reader()) as con:
         relation = segment_relation(workspace, con, query.segment)
