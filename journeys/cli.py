@@ -215,11 +215,14 @@ def demo(
 ) -> None:
     """Build the demo workspace (once), load its events and serve the web app."""
     from journeys.demo.build import DEMO_SOURCE, build_demo
+    from journeys.security.accounts import demo_admin
 
     with out.status("Building the demo workspace…") as status:
         ws, summary = build_demo(workspace, customers, seed, say=status.update)
+    password = demo_admin(ws)
+    login = {"url": f"http://{host}:{port}/login", "username": "admin", "password": password}
     if as_json:
-        print_json(summary)
+        print_json({**summary.model_dump(mode="json"), "login": login})
     else:
         verb = "Loaded" if summary.loaded else "Reusing"
         timing = (
@@ -235,6 +238,10 @@ def demo(
         )
         out.print(
             f"Tracking write key of source {DEMO_SOURCE!r}: {summary.write_key}", highlight=False
+        )
+        out.print(
+            f"Sign in at {login['url']} as [bold]admin[/], password [bold]{password}[/]",
+            highlight=False,
         )
     if serve_app:
         _serve(ws, host, port)
@@ -411,3 +418,8 @@ app.add_typer(prediction_cli.app, name="predict")
 from journeys.privacy import cli as privacy_cli  # noqa: E402
 
 app.add_typer(privacy_cli.app, name="gdpr")
+from journeys.security import cli as security_cli  # noqa: E402
+
+app.add_typer(security_cli.users_app, name="users")
+app.add_typer(security_cli.tokens_app, name="tokens")
+app.command("audit")(security_cli.audit_command)

@@ -30,6 +30,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_event_bytes", "32768", "Largest accepted tracking message (Segment: 32 KB)."),
     Setting("max_batch_bytes", "512000", "Largest accepted tracking batch (Segment: 500 KB)."),
     Setting(
+        "ingest_rate_per_second",
+        "500",
+        "Tracking API requests a second allowed per write key (0: no limit); 429 past it.",
+    ),
+    Setting("ingest_burst", "1000", "Tracking API requests a write key may make at once."),
+    Setting(
+        "max_request_bytes",
+        "1048576",
+        "Largest accepted request body on every route but the tracking API (413 past it).",
+    ),
+    Setting(
+        "survey_frame_ancestors",
+        "*",
+        "Sites that may show the hosted survey form in a frame (a CSP frame-ancestors list).",
+    ),
+    Setting(
         "identity_traits",
         "email,phone,crm_id",
         "Traits of identify calls that are external ids of a customer (comma-separated).",
@@ -40,6 +56,15 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "SQLAlchemy URL of the operational store, e.g. postgresql+psycopg://user@host/db "
         "(empty: the workspace's SQLite file journeys.sqlite).",
+    ),
+    # Sign-in and sessions of the web UI.
+    Setting("session_hours", "12", "Hours a web sign-in lasts without activity."),
+    Setting("login_max_failures", "5", "Failed sign-ins in a row that lock a user out."),
+    Setting("login_lockout_minutes", "15", "Minutes a locked-out user must wait."),
+    Setting(
+        "secure_cookies",
+        "auto",
+        "Mark the session cookie Secure: auto (when the request came over https), true, false.",
     ),
     Setting("demo_customers", "20000", "How many synthetic customers `journeys demo` generates."),
     Setting("demo_seed", "42", "Random seed of the demo data generator."),
@@ -87,6 +112,16 @@ SETTINGS: tuple[Setting, ...] = (
         "retention_days",
         "0",
         "Events older than this many days are deleted, daily by the server (0: keep forever).",
+    ),
+    Setting(
+        "consent_purposes",
+        "marketing,surveys,personalisation",
+        "The purposes a customer grants or refuses consent for (comma-separated).",
+    ),
+    Setting(
+        "consent_opt_in",
+        "marketing",
+        "Purposes that need an explicit grant; the others are allowed until refused.",
     ),
 )
 

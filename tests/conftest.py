@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from journeys.store.operational import Source
 from journeys.workspace import Workspace
 
 import postgres
-from serving import free_port, running_server
+from serving import admin_headers, free_port, running_server
 
 
 @pytest.fixture
@@ -49,3 +50,10 @@ def server(ws: Workspace, website: Source) -> Iterator[str]:
     """The real app on 127.0.0.1 over the ``ws`` workspace."""
     with running_server(ws) as url:
         yield url
+
+
+@pytest.fixture
+def api(ws: Workspace, server: str) -> Iterator[httpx.Client]:
+    """An HTTP client of the ``server`` fixture that signs in as an admin with an API token."""
+    with httpx.Client(base_url=server, headers=admin_headers(ws), timeout=30) as client:
+        yield client

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 from contextlib import contextmanager
 
 import uvicorn
@@ -40,3 +41,75 @@ def running_server(workspace: Workspace) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+# -- signing in ---------------------------------------------------------------------------------
+
+TEST_PASSWORD = "correct horse battery staple"
+_tokens: dict[tuple[str, str], str] = {}
+
+
+def token_for(workspace: Workspace, role: str = "admin", pii: bool = False) -> str:
+    """An API token of a role in a workspace (made once per workspace and role)."""
+    from journeys.security import accounts
+    from journeys.security.roles import Role
+
+    key = (str(workspace.root), f"{role}:{pii}")
+    if key not in _tokens:
+        name = f"test-{role}{'-pii' if pii else ''}"
+        _tokens[key] = accounts.create_token(workspace, name, Role(role), "tests", pii=pii).token
+    return _tokens[key]
+
+
+def admin_headers(workspace: Workspace) -> dict[str, str]:
+    """Headers that authenticate an API call as an admin of the workspace."""
+    return {"Authorization": f"Bearer {token_for(workspace)}"}
+
+
+def role_headers(workspace: Workspace, role: str, pii: bool = False) -> dict[str, str]:
+    """Headers that authenticate an API call with a token of one role."""
+    return {"Authorization": f"Bearer {token_for(workspace, role, pii)}"}
+
+
+def test_user(workspace: Workspace, role: str = "admin", teams: tuple[str, ...] = ()) -> str:
+    """A user of a role who signs in with TEST_PASSWORD (made once); their user name."""
+    from journeys.errors import Conflict
+    from journeys.security import accounts
+    from journeys.security.roles import Role
+
+    username = f"{role}-user"
+    try:
+        accounts.create_user(workspace, username, TEST_PASSWORD, Role(role), "tests", teams)
+    except Conflict:
+        pass
+    return username
+
+
+test_user.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+def signed_in_page(browser: Any, base_url: str, workspace: Workspace, role: str = "admin") -> Any:
+    """A new browser page signed in through the real sign-in form as a user of a role."""
+    username = test_user(workspace, role)
+    page = browser.new_page()
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    with page.expect_navigation():
+        page.click("form[action='/login'] button[type=submit]")
+    return page
+
+
+def signed_in_page_with(
+    browser: Any, base_url: str, workspace: Workspace, role: str = "admin", **options: Any
+) -> Any:
+    """Like ``signed_in_page``, on a page opened with Playwright's options (a viewport, a
+    phone's ``is_mobile``)."""
+    username = test_user(workspace, role)
+    page = browser.new_page(**options)
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    with page.expect_navigation():
+        page.click("form[action='/login'] button[type=submit]")
+    return page

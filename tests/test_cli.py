@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from journeys.security.accounts import SignInFailed, sign_in
 from journeys.workspace import Workspace
 
 from factories import alias, identify, send, track
@@ -127,6 +128,14 @@ def test_demo_builds_once_and_reuses_the_workspace(tmp_path: Path) -> None:
     second = json.loads(run("demo", "-w", ws, "--customers", "200", "--no-serve", "--json").stdout)
     assert not second["created"] and not second["loaded"]
     assert (second["events"], second["write_key"]) == (first["events"], first["write_key"])
+    # Each run prints a login for the demo's admin that signs in (a fresh password each run).
+    assert second["login"]["username"] == "admin"
+    assert second["login"]["password"] != first["login"]["password"]
+    with Workspace.open(Path(ws)) as opened:
+        _, principal = sign_in(opened, "admin", second["login"]["password"])
+        assert principal.role.value == "admin"
+        with pytest.raises(SignInFailed):
+            sign_in(opened, "admin", first["login"]["password"])
     # The demo customers answered the example surveys; the unhappy ones have tickets.
     feed = json.loads(run("surveys", "responses", "-w", ws, "--limit", "1000", "--json").stdout)
     assert feed["total"] > 0

@@ -7,14 +7,16 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from journeys import __version__, background, config
+from journeys.api import hardening
 from journeys.errors import JourneysError
 from journeys.feedback.surveys.triggers import dispatch
 from journeys.feedback.tickets.tasks import periodic_escalation
@@ -22,6 +24,7 @@ from journeys.loyalty.earning import run_earning
 from journeys.orchestration.automations.tasks import tick as automations_tick
 from journeys.prediction.service import score_all
 from journeys.privacy.retention import apply_retention, retention_interval
+from journeys.security.http import AuditMiddleware, Unauthenticated, authorise
 from journeys.workspace import Workspace
 
 STATIC = Path(__file__).parent.parent / "web" / "static"
@@ -69,8 +72,12 @@ def create_app(workspace: Workspace) -> FastAPI:
         version=__version__,
         summary="Customer journey management: tracking API (Segment-compatible) and customers.",
         lifespan=lifespan,
+        # Every route is checked against the route policy (journeys/security/policy.py).
+        dependencies=[Depends(authorise)],
     )
+    hardening.install(app)
     app.state.workspace = workspace
+    app.add_middleware(AuditMiddleware)
     app.add_exception_handler(JourneysError, _journeys_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
@@ -90,6 +97,9 @@ def create_app(workspace: Workspace) -> FastAPI:
     from journeys.prediction import api as prediction_api
     from journeys.prediction import web as prediction_web
     from journeys.privacy import api as privacy_api
+    from journeys.privacy import consent_api
+    from journeys.security import api as security_api
+    from journeys.security import web as security_web
     from journeys.web import analyse as web_analyse
     from journeys.web import customers as web_customers
     from journeys.web import routes as web
@@ -113,6 +123,9 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(risk_api.router)
     app.include_router(prediction_web.router)
     app.include_router(privacy_api.router)
+    app.include_router(consent_api.router)
+    app.include_router(security_api.router)
+    app.include_router(security_web.router)
     for router in registry.api_routers() + registry.web_routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -128,6 +141,12 @@ def wants_html(request: Request) -> bool:
 
 
 async def _journeys_error(request: Request, exc: JourneysError) -> Response:
+    if isinstance(exc, Unauthenticated):
+        if wants_html(request):  # a browser goes to the sign-in page and comes back after
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+        challenge = {"WWW-Authenticate": 'Bearer realm="journeys"'}
+        return _error(request, exc.status, exc.code, exc.message, exc.details, challenge)
     return _error(request, exc.status, exc.code, exc.message, exc.details)
 
 

@@ -5,6 +5,9 @@ takes ``{"batch": [...], "sentAt", "writeKey"}``. The write key comes as HTTP Ba
 user name (empty password), as Segment's libraries send it, or as ``writeKey`` in the body.
 A call succeeds only after its events are durably committed. In a batch, bad items are
 refused one by one (``errors``, each naming the item's index and field) and the good ones kept.
+Each write key may make ``ingest_rate_per_second`` requests a second in bursts of
+``ingest_burst`` (429 past that), counted before the body is read when the key comes in the
+Authorization header.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from journeys import config
 from journeys.api.deps import workspace_of
+from journeys.api.hardening import throttle
 from journeys.errors import MalformedJson, PayloadTooLarge, Unauthorized
 from journeys.events.ingest import IngestResult, ingest
 from journeys.store.operational import Source
@@ -46,6 +50,7 @@ def health(request: Request) -> Health:
 @router.post("/batch", response_model=IngestResult)
 async def batch(request: Request) -> IngestResult:
     """Store a batch of messages; bad items are refused one by one, the good ones kept."""
+    _throttle_header_key(request)
     body = await _json_body(request, config.get_int("max_batch_bytes"))
     items = body.get("batch")
     if not isinstance(items, list):
@@ -56,6 +61,7 @@ async def batch(request: Request) -> IngestResult:
 @router.post("/{message_type}", response_model=IngestResult)
 async def single(request: Request, message_type: MessageType) -> IngestResult:
     """Store one message of the type named by the path."""
+    _throttle_header_key(request)
     body = await _json_body(request, config.get_int("max_event_bytes"))
     body["type"] = message_type
     return await _ingest(request, body, [body])
@@ -78,12 +84,22 @@ async def _ingest(request: Request, body: dict[str, Any], items: list[Any]) -> I
     )
 
 
+def _throttle_header_key(request: Request) -> None:
+    """The rate limit of a key sent in the Authorization header, before the body is read."""
+    key = _basic_user(request.headers.get("authorization"))
+    if key:
+        throttle(request, key)
+
+
 def _source(request: Request, workspace: Workspace, body: dict[str, Any]) -> Source:
-    key = _basic_user(request.headers.get("authorization")) or body.get("writeKey")
-    if not key or not isinstance(key, str):
-        raise Unauthorized(
-            "no write key: send it as the HTTP Basic auth user name or as 'writeKey'"
-        )
+    key = _basic_user(request.headers.get("authorization"))
+    if not key:
+        key = body.get("writeKey")
+        if not key or not isinstance(key, str):
+            raise Unauthorized(
+                "no write key: send it as the HTTP Basic auth user name or as 'writeKey'"
+            )
+        throttle(request, key)  # only known once the body is read
     source = workspace.operational.source_for_key(key)
     if source is None:
         raise Unauthorized("unknown write key")

@@ -9,14 +9,16 @@ import typer
 from rich.table import Table
 
 from journeys.cli import DEFAULT_WORKSPACE, JsonOpt, WorkspaceOpt, out, print_json
+from journeys.errors import InvalidInput
 from journeys.privacy.audit import audit_log
+from journeys.privacy.consent import customer_consent, record_consent
 from journeys.privacy.erase import erase_customer
 from journeys.privacy.export import export_customer, export_zip
 from journeys.privacy.retention import apply_retention
 from journeys.workspace import Workspace
 
 app: typer.Typer = typer.Typer(
-    help="Privacy (GDPR): export or erase a customer, apply retention, read the audit.",
+    help="Privacy (GDPR): export or erase a customer, consent, retention, the audit.",
     no_args_is_help=True,
 )
 
@@ -110,3 +112,44 @@ def gdpr_audit(
         table.add_row(f"{r.at:%Y-%m-%d %H:%M}", r.action, (r.id_hash or "")[:16], r.reason or "",
                       str(rows))  # fmt: skip
     out.print(table)
+
+
+@app.command("consent")
+def gdpr_consent(
+    customer: IdArg,
+    grant: Annotated[
+        list[str] | None, typer.Option("--grant", help="A purpose to grant (repeatable).")
+    ] = None,
+    refuse: Annotated[
+        list[str] | None, typer.Option("--refuse", help="A purpose to refuse (repeatable).")
+    ] = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    as_json: JsonOpt = False,
+) -> None:
+    """A customer's consent per purpose and its history; --grant/--refuse record a statement."""
+    statement = {p: True for p in grant or []} | {p: False for p in refuse or []}
+    both = sorted(set(grant or []) & set(refuse or []))
+    if both:
+        raise InvalidInput(f"granted and refused at once: {', '.join(both)}")
+    with Workspace.open(workspace) as ws:
+        if statement:
+            consent = record_consent(ws, customer, statement, "cli")
+        else:
+            consent = customer_consent(ws, customer)
+    if as_json:
+        print_json(consent)
+        return
+    states = Table("purpose", "allowed", "statement", "at", "source")
+    for s in consent.purposes:
+        said = {True: "granted", False: "refused", None: "none"}[s.granted]
+        if s.granted is None:
+            said += " (needs a grant)" if s.opt_in else " (allowed until refused)"
+        at = f"{s.at:%Y-%m-%d %H:%M}" if s.at else ""
+        states.add_row(s.purpose, "yes" if s.allowed else "no", said, at, s.source or "")
+    out.print(f"Consent of {consent.customer_id}", highlight=False)
+    out.print(states)
+    history = Table("at", "purpose", "statement", "source")
+    for r in consent.history:
+        history.add_row(f"{r.at:%Y-%m-%d %H:%M:%S}", r.purpose,
+                        "granted" if r.granted else "refused", r.source)  # fmt: skip
+    out.print(history if consent.history else "No statement recorded yet.", highlight=False)

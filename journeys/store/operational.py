@@ -33,6 +33,8 @@ TABLE_MODULES = (
     "journeys.feedback.tickets.tables",
     "journeys.loyalty.tables",
     "journeys.orchestration.nba.pins",
+    "journeys.privacy.consent",
+    "journeys.security.model",
 )
 
 

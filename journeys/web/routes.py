@@ -22,6 +22,7 @@ from journeys.errors import JourneysError
 from journeys.maps import render
 from journeys.maps.channels import CHANNEL_STYLES, channel_symbols
 from journeys.maps.model import Journey
+from journeys.security.http import csrf_field, may_open
 from journeys.web.overview import overview
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +35,9 @@ templates.env.globals.update(
     emotion_ticks=render.emotion_ticks(),
     # The channel icons are drawn once, in channels.py, for the pages and the SVG export alike.
     channel_symbols=Markup(channel_symbols()),
+    # The navigation shows what the caller may open; forms carry the session's CSRF token.
+    may_open=may_open,
+    csrf_field=csrf_field,
 )
 templates.env.filters["signed"] = render.signed_emotion
 

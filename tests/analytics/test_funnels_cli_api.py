@@ -14,6 +14,7 @@ from journeys.errors import InvalidInput
 from journeys.workspace import Workspace
 
 from scenarios import T0, H, journeys_for
+from serving import admin_headers
 
 PEOPLE = {
     "alice": [("view", T0, {"plan": "pro"}), ("cart", T0 + H), ("buy", T0 + 2 * H)],
@@ -83,7 +84,7 @@ def test_the_cli_refuses_a_bad_window_naming_it(ws: Workspace) -> None:
 
 def test_the_api_answers_a_post(ws: Workspace) -> None:
     journeys_for(ws, PEOPLE)
-    with TestClient(create_app(ws)) as client:
+    with TestClient(create_app(ws), headers=admin_headers(ws)) as client:
         response = client.post(
             "/api/analytics/funnel",
             json={
@@ -104,7 +105,7 @@ def test_the_api_answers_a_post(ws: Workspace) -> None:
 
 
 def test_the_api_names_the_bad_field(ws: Workspace) -> None:
-    with TestClient(create_app(ws)) as client:
+    with TestClient(create_app(ws), headers=admin_headers(ws)) as client:
         window = client.post("/api/analytics/funnel", json={"steps": ["view"], "window": "7 moons"})
         step = client.post("/api/analytics/funnel", json={"steps": ["view", "buy where price >"]})
         touchpoint = client.post(

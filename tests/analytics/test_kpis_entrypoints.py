@@ -19,6 +19,7 @@ from journeys.errors import InvalidInput
 from journeys.workspace import Workspace
 
 from scenarios import journeys_for
+from serving import admin_headers
 from test_kpis import SHOP, feedback_people
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -32,7 +33,7 @@ def shop(ws: Workspace) -> Workspace:
 
 @pytest.fixture
 def client(shop: Workspace) -> Iterator[TestClient]:
-    with TestClient(create_app(shop)) as c:
+    with TestClient(create_app(shop), headers=admin_headers(shop)) as c:
         yield c
 
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
-import requests
 
 from journeys.analytics.overlay import (
     OverlayQuery,
@@ -197,19 +197,19 @@ def test_the_cli_prints_the_map_pain_points_and_dropped_customers(shop: Workspac
     assert bad.returncode == 1 and "error (journey_not_found)" in bad.stderr
 
 
-def test_the_http_api(shop: Workspace, server: str) -> None:
+def test_the_http_api(shop: Workspace, server: str, api: httpx.Client) -> None:
     url = server
-    m = requests.get(f"{url}/api/analytics/overlay", params={"journey": "shop"}, timeout=30)
+    m = api.get(f"{url}/api/analytics/overlay", params={"journey": "shop"}, timeout=30)
     assert m.status_code == 200 and m.json()["completed"] == 2
     params = {"journey": "shop", "min_reach": 1}
-    p = requests.get(f"{url}/api/analytics/painpoints", params=params, timeout=30)
+    p = api.get(f"{url}/api/analytics/painpoints", params=params, timeout=30)
     assert p.json()["pain_points"][0]["touchpoint"] == "product"
-    d = requests.get(f"{url}/api/analytics/painpoints/shop/product/customers", timeout=30)
+    d = api.get(f"{url}/api/analytics/painpoints/shop/product/customers", timeout=30)
     assert d.json()["customers"] == ["bob"]
-    bad = requests.get(
+    bad = api.get(
         f"{url}/api/analytics/overlay", params={"journey": "shop", "from": "soon"}, timeout=30
     )
     assert bad.status_code == 422
-    missing = requests.get(f"{url}/api/analytics/overlay", params={"journey": "x"}, timeout=30)
+    missing = api.get(f"{url}/api/analytics/overlay", params={"journey": "x"}, timeout=30)
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "journey_not_found"

@@ -21,6 +21,7 @@ from journeys.api.app import create_app
 from journeys.workspace import Workspace
 
 from scenarios import T0, D, M, journeys_for
+from serving import admin_headers
 from test_kpis import answer, iso, said, ticket
 from test_overlay import PEOPLE, SHOP
 
@@ -118,7 +119,7 @@ def test_negative_comments_and_ticket_load_rank_a_pain_point(shop: Workspace) ->
 
 
 def test_the_overlay_api_returns_the_feedback(shop: Workspace) -> None:
-    with TestClient(create_app(shop)) as client:
+    with TestClient(create_app(shop), headers=admin_headers(shop)) as client:
         body = client.get("/api/analytics/overlay", params={"journey": "shop"}).json()
         pains = client.get("/api/analytics/painpoints", params={"journey": "shop", "min_reach": 1})
     search = next(t for t in body["touchpoints"] if t["touchpoint"] == "search")

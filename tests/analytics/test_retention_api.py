@@ -11,6 +11,7 @@ from journeys.api.app import create_app
 from journeys.workspace import Workspace
 
 from scenarios import T0, D, journeys_for
+from serving import admin_headers
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def api(ws: Workspace) -> Iterator[TestClient]:
             "carol": [("signup", T0 + 7 * D), ("view", T0 + 14 * D)],
         },
     )
-    with TestClient(create_app(ws)) as client:
+    with TestClient(create_app(ws), headers=admin_headers(ws)) as client:
         yield client
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import httpx
 import pyarrow as pa
 import pytest
-import requests
 
 from journeys.analytics.risk import RiskQuery, default_query, risk_by_stage
 from journeys.analytics.segments import SegmentDefinition, parse_condition, save
@@ -156,19 +156,21 @@ def test_scores_without_a_trained_churn_model_show_no_chart(risky_shop: Workspac
     assert default_query(risky_shop) is None  # only scores: no model says they are churn risk
 
 
-def test_the_api_gives_the_chart_numbers(risky_shop: Workspace, server: str) -> None:
+def test_the_api_gives_the_chart_numbers(
+    risky_shop: Workspace, server: str, api: httpx.Client
+) -> None:
     url = f"{server}/api/predict/risk-by-stage"
-    got = requests.get(url, params={"model": "churn", "journey": "shop"}, timeout=10)
+    got = api.get(url, params={"model": "churn", "journey": "shop"}, timeout=10)
     assert got.status_code == 200, got.text
     body = got.json()
     rows = {r["id"]: (r["customers"], r["low"], r["medium"], r["high"]) for r in body["rows"]}
     assert rows == {"find": (1, 0, 0, 1), "choose": (1, 0, 0, 1), "buy": (2, 1, 1, 0)}
     assert (body["scored"], body["outside"]["customers"]) == (6, 2)
-    by_tp = requests.get(url, params={"journey": "shop", "by": "touchpoint"}, timeout=10).json()
+    by_tp = api.get(url, params={"journey": "shop", "by": "touchpoint"}, timeout=10).json()
     assert [r["customers"] for r in by_tp["rows"]] == [2, 0, 1, 1]
-    bad = requests.get(url, params={"journey": "shop", "model": "nope"}, timeout=10)
+    bad = api.get(url, params={"journey": "shop", "model": "nope"}, timeout=10)
     assert bad.status_code == 422 and bad.json()["error"]["details"]["code"] == (
         "risk_model_unscored"
     )
-    missing = requests.get(url, params={"journey": "nope"}, timeout=10)
+    missing = api.get(url, params={"journey": "nope"}, timeout=10)
     assert missing.status_code == 404

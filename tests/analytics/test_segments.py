@@ -9,8 +9,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
-import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -177,17 +177,17 @@ def test_the_cli_saves_lists_shows_and_deletes(shop: Workspace) -> None:
     assert gone.returncode == 1 and "no segment named 'buyers'" in gone.stderr
 
 
-def test_the_api_puts_gets_and_deletes(shop: Workspace, server: str) -> None:
+def test_the_api_puts_gets_and_deletes(shop: Workspace, server: str, api: httpx.Client) -> None:
     url = server
     body = {"where": ["did purchase where total > 100"], "description": "big"}
-    put = requests.put(f"{url}/api/segments/big", json=body, timeout=10)
+    put = api.put(f"{url}/api/segments/big", json=body, timeout=10)
     assert put.status_code == 200 and put.json()["size"] == 2
-    got = requests.get(f"{url}/api/segments/big", params={"limit": 1}, timeout=10).json()
+    got = api.get(f"{url}/api/segments/big", params={"limit": 1}, timeout=10).json()
     assert (got["size"], got["customers"], got["segment"]["description"]) == (2, ["ann"], "big")
-    bad = requests.put(f"{url}/api/segments/big", json={"where": ["did x in 3y"]}, timeout=10)
+    bad = api.put(f"{url}/api/segments/big", json={"where": ["did x in 3y"]}, timeout=10)
     assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "window"
-    assert requests.delete(f"{url}/api/segments/big", timeout=10).status_code == 204
-    missing = requests.get(f"{url}/api/segments/big", timeout=10)
+    assert api.delete(f"{url}/api/segments/big", timeout=10).status_code == 204
+    missing = api.get(f"{url}/api/segments/big", timeout=10)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 

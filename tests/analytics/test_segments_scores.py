@@ -9,9 +9,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pyarrow as pa
 import pytest
-import requests
 
 from journeys.analytics.funnels import FunnelQuery, funnel
 from journeys.analytics.overlay import OverlayQuery, measured_map
@@ -198,18 +198,18 @@ def test_the_cli_adds_a_score_segment_and_refuses_an_unknown_model(scored: Works
     assert '"bad"' not in listed.stdout  # refused before it was saved
 
 
-def test_the_api_and_the_form_take_a_score_condition(scored: Workspace, server: str) -> None:
-    put = requests.put(f"{server}/api/segments/risky", json={"where": ["score churn > 0.7"]},
-                       timeout=10)  # fmt: skip
+def test_the_api_and_the_form_take_a_score_condition(
+    scored: Workspace, server: str, api: httpx.Client
+) -> None:
+    put = api.put(f"{server}/api/segments/risky", json={"where": ["score churn > 0.7"]})
     assert put.status_code == 200 and put.json()["size"] == 2
-    got = requests.get(f"{server}/api/segments/risky", timeout=10).json()
+    got = api.get(f"{server}/api/segments/risky", timeout=10).json()
     assert (got["conditions"], got["customers"]) == (["score churn > 0.7"], ["bob", "cy"])
-    bad = requests.put(f"{server}/api/segments/x", json={"where": ["score nope > 0.7"]},
-                       timeout=10)  # fmt: skip
+    bad = api.put(f"{server}/api/segments/x", json={"where": ["score nope > 0.7"]})
     error = bad.json()["error"]
     assert bad.status_code == 422 and error["details"]["code"] == "score_model_unknown"
     assert error["details"]["value"] == "nope"
     form = {"name": "y", "conditions": "score nope > 0.2", "match": "all"}
-    page = requests.post(f"{server}/analyse/segments", data=form, timeout=10)
+    page = api.post(f"{server}/analyse/segments", data=form, timeout=10)
     assert page.status_code == 422 and "no prediction model" in page.text
-    assert requests.get(f"{server}/api/segments/y", timeout=10).status_code == 404
+    assert api.get(f"{server}/api/segments/y", timeout=10).status_code == 404

@@ -21,10 +21,10 @@ def seed(ws: Workspace) -> None:
     )
 
 
-def test_any_id_returns_the_whole_profile(server: str, ws: Workspace) -> None:
+def test_any_id_returns_the_whole_profile(server: str, ws: Workspace, api: httpx.Client) -> None:
     seed(ws)
     for any_id in ("alice", "laptop", "crm-9", "alice@example.com"):
-        r = httpx.get(f"{server}/api/customers/{any_id}")
+        r = api.get(f"{server}/api/customers/{any_id}")
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["customer_id"] == "alice"
@@ -33,45 +33,47 @@ def test_any_id_returns_the_whole_profile(server: str, ws: Workspace) -> None:
     assert [c["channel"] for c in body["channels"]] == ["in_person", "phone", "web"]
     events = [e["event"] for e in body["timeline"]]
     assert events == ["appointment_booked", "alias", "call_started", "identify", "page_viewed"]
-    page = httpx.get(f"{server}/api/customers/alice", params={"limit": 2, "offset": 1}).json()
+    page = api.get(f"{server}/api/customers/alice", params={"limit": 2, "offset": 1}).json()
     assert [e["event"] for e in page["timeline"]] == ["alias", "call_started"]
 
 
-def test_unknown_customer_and_bad_paging_use_the_error_shape(server: str, ws: Workspace) -> None:
-    r = httpx.get(f"{server}/api/customers/ghost")
+def test_unknown_customer_and_bad_paging_use_the_error_shape(
+    server: str, ws: Workspace, api: httpx.Client
+) -> None:
+    r = api.get(f"{server}/api/customers/ghost")
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "customer_not_found"
-    r = httpx.get(f"{server}/api/customers/ghost", params={"limit": 0})
+    r = api.get(f"{server}/api/customers/ghost", params={"limit": 0})
     assert r.status_code == 422
     assert r.json()["error"]["details"][0]["field"] == "limit"
 
 
-def test_unmerge_over_the_api(server: str, ws: Workspace) -> None:
+def test_unmerge_over_the_api(server: str, ws: Workspace, api: httpx.Client) -> None:
     seed(ws)
-    [merge] = httpx.get(f"{server}/api/identity/merges").json()
+    [merge] = api.get(f"{server}/api/identity/merges").json()
     assert merge["merge_id"] == "merge-9" and not merge["reverted"]
-    r = httpx.post(f"{server}/api/identity/merges/merge-9/unmerge", json={"reason": "not her"})
+    r = api.post(f"{server}/api/identity/merges/merge-9/unmerge", json={"reason": "not her"})
     assert r.status_code == 200 and r.json()["reverted"]
-    assert httpx.get(f"{server}/api/customers/crm-9").json()["customer_id"] == "crm-9"
-    missing = httpx.post(f"{server}/api/identity/merges/nope/unmerge")
+    assert api.get(f"{server}/api/customers/crm-9").json()["customer_id"] == "crm-9"
+    missing = api.post(f"{server}/api/identity/merges/nope/unmerge")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "merge_not_found"
 
 
-def test_conflicts_are_reported(server: str, ws: Workspace) -> None:
+def test_conflicts_are_reported(server: str, ws: Workspace, api: httpx.Client) -> None:
     send(ws.events, identify("alice", 0, anon="kiosk"), identify("bob", 1, anon="kiosk"))
-    [conflict] = httpx.get(f"{server}/api/identity/conflicts").json()
+    [conflict] = api.get(f"{server}/api/identity/conflicts").json()
     assert (conflict["linked_user"], conflict["claimed_by"]) == ("alice", "bob")
 
 
-def test_an_anonymous_visitor_has_a_profile(server: str, ws: Workspace) -> None:
+def test_an_anonymous_visitor_has_a_profile(server: str, ws: Workspace, api: httpx.Client) -> None:
     send(ws.events, track({"anonymousId": "cookie-1"}, "page_viewed", 0, channel="web"))
-    body = httpx.get(f"{server}/api/customers/cookie-1").json()
+    body = api.get(f"{server}/api/customers/cookie-1").json()
     assert (body["customer_id"], body["known"], body["event_count"]) == ("cookie-1", False, 1)
     assert body["anonymous_ids"] == ["cookie-1"] and body["user_ids"] == []
 
 
 def test_a_customer_is_readable_right_after_their_first_event(
-    server: str, ws: Workspace, website: Source
+    server: str, ws: Workspace, website: Source, api: httpx.Client
 ) -> None:
     for i in range(20):  # read-your-writes, every time, not only when the consumers are quick
         user = f"new-{i}"
@@ -81,4 +83,4 @@ def test_a_customer_is_readable_right_after_their_first_event(
             auth=(website.write_key, ""),
         )
         assert r.json()["stored"] == 1
-        assert httpx.get(f"{server}/api/customers/{user}").json()["customer_id"] == user
+        assert api.get(f"{server}/api/customers/{user}").json()["customer_id"] == user

@@ -29,6 +29,7 @@ from journeys.feedback.surveys.answers import Answer
 from journeys.workspace import Workspace
 
 from scenarios import T0, D, H, journeys_for
+from serving import admin_headers
 
 NOW = T0 + 10 * D
 
@@ -194,7 +195,7 @@ def test_a_detractor_opens_a_ticket_with_the_touchpoint_owner(sws: Workspace) ->
     assert promoter.token is not None
     happy = answers.answer_link(sws, promoter.token, Answer(score=10, root_cause="cleaner"))
     assert happy.response.ticket_id is None
-    with TestClient(create_app(sws)) as client:
+    with TestClient(create_app(sws), headers=admin_headers(sws)) as client:
         inbox = client.get("/tickets").text
     assert f'data-ticket="{result.response.ticket_id}"' in inbox
     # The loop so far: one detractor, ticketed, not yet contacted.
@@ -270,7 +271,7 @@ def test_due_invitations_are_those_to_send_now(sws: Workspace, clock: FixedClock
 
 
 def test_the_api_invites_answers_once_per_key_and_lists(sws: Workspace) -> None:
-    with TestClient(create_app(sws)) as client:
+    with TestClient(create_app(sws), headers=admin_headers(sws)) as client:
         made = client.post("/api/surveys/booking-effort/invitations", json={"customer_id": "bob"})
         assert made.status_code == 201
         assert made.json()["url"].startswith("http://testserver/s/")
@@ -305,7 +306,7 @@ def test_a_survey_is_created_and_replaced_over_the_api_as_a_file(sws: Workspace)
         "journey": "home-cleaning",
         "touchpoint": "cleaner-arrives",
     }
-    with TestClient(create_app(sws)) as client:
+    with TestClient(create_app(sws), headers=admin_headers(sws)) as client:
         assert client.post("/api/surveys", json=survey).status_code == 201
         assert (sws.root / "surveys" / "shop-csat.yaml").is_file()
         changed = client.put("/api/surveys/shop-csat", json={**survey, "name": "Arrival"})
@@ -343,7 +344,7 @@ def test_the_staff_pages_list_edit_and_show_answers(sws: Workspace) -> None:
     link = answers.invite(sws, "after-cleaning", "alice")
     assert link.token is not None
     answers.answer_link(sws, link.token, Answer(score=9, root_cause="cleaner"))
-    with TestClient(create_app(sws)) as client:
+    with TestClient(create_app(sws), headers=admin_headers(sws)) as client:
         listing = client.get("/surveys")
         assert 'data-survey="after-cleaning"' in listing.text and "NPS+" in listing.text
         text = files.survey_text(sws, "booking-effort")
@@ -390,9 +391,10 @@ def ws(sws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
 
 def test_the_server_dispatches_trigger_events_by_itself(sws: Workspace, server: str) -> None:
     journeys_for(sws, {"alice": [("cleaning_completed", NOW - H)]})
+    admin = admin_headers(sws)
     deadline = time.monotonic() + 15
     found: list[dict[str, object]] = []
     while not found and time.monotonic() < deadline:
         time.sleep(0.1)
-        found = httpx.get(f"{server}/api/surveys/invitations").json()
+        found = httpx.get(f"{server}/api/surveys/invitations", headers=admin).json()
     assert [(i["survey_id"], i["customer_id"]) for i in found] == [("after-cleaning", "alice")]

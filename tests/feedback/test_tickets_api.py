@@ -15,6 +15,7 @@ from journeys.clock import FixedClock
 from journeys.feedback.tickets import TicketOpen, get_ticket, open_ticket
 from journeys.workspace import Workspace
 
+from serving import admin_headers
 from test_tickets_support import NOW, answer, fixed_workspace, record_answers, seed_customers
 
 H = timedelta(hours=1)
@@ -29,7 +30,7 @@ def app_ws(tmp_path: Path) -> tuple[Workspace, FixedClock]:
 
 @pytest.fixture
 def client(app_ws: tuple[Workspace, FixedClock]) -> Iterator[TestClient]:
-    with TestClient(create_app(app_ws[0])) as c:
+    with TestClient(create_app(app_ws[0]), headers=admin_headers(app_ws[0])) as c:
         yield c
 
 
@@ -143,7 +144,7 @@ def test_the_server_escalates_overdue_tickets_by_itself(
     spec = TicketOpen(customer_id="alice", reason="api", summary="x", priority="high")
     ticket = open_ticket(ws, spec)
     clock.advance(5 * H)
-    with TestClient(create_app(ws)) as client:
+    with TestClient(create_app(ws), headers=admin_headers(ws)) as client:
         deadline = time.monotonic() + 20
         while client.get("/api/tickets/T-1").json()["ticket"]["escalation_level"] == 0:
             assert time.monotonic() < deadline, "the server did not escalate the ticket"
@@ -161,6 +162,6 @@ def test_escalation_can_be_turned_off(
     monkeypatch.setenv("JOURNEYS_TICKET_ESCALATION_SECONDS", "0")
     open_ticket(ws, TicketOpen(customer_id="alice", reason="api", summary="x", priority="high"))
     clock.advance(5 * H)
-    with TestClient(create_app(ws)) as client:
+    with TestClient(create_app(ws), headers=admin_headers(ws)) as client:
         time.sleep(0.3)
         assert client.get("/api/tickets/T-1").json()["ticket"]["escalation_level"] == 0

@@ -15,6 +15,7 @@ from journeys.clock import FixedClock
 from journeys.feedback.tickets import StatusChange, TicketOpen, change_status, open_ticket
 from journeys.workspace import Workspace
 
+from serving import admin_headers
 from test_tickets_support import fixed_workspace, seed_customers
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -40,7 +41,7 @@ def site(tmp_path: Path) -> Iterator[tuple[TestClient, Workspace, FixedClock]]:
         open_ticket(ws, spec)
     change_status(ws, "T-3", StatusChange(status="contacted"))
     clock.advance(5 * H)
-    with TestClient(create_app(ws)) as client:
+    with TestClient(create_app(ws), headers=admin_headers(ws)) as client:
         yield client, ws, clock
 
 

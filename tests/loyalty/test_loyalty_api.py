@@ -18,10 +18,12 @@ from journeys.loyalty import award_points
 from journeys.loyalty.tables import EntryRow
 from journeys.workspace import Workspace
 
+from serving import admin_headers
+
 
 @pytest.fixture
 def api(lws: Workspace) -> Iterator[TestClient]:
-    with TestClient(create_app(lws)) as c:
+    with TestClient(create_app(lws), headers=admin_headers(lws)) as c:
         yield c
 
 
@@ -108,10 +110,11 @@ def test_stats_over_the_api(api: TestClient, lws: Workspace) -> None:
 def test_concurrent_redemptions_never_overdraw(server: str, ws: Workspace) -> None:
     award_points(ws, "racer", 1100, "stake", "stake-1")  # covers 4 vouchers of 250
     url = f"{server}/api/loyalty/members/racer/redemptions"
+    admin = admin_headers(ws)
 
     def redeem(n: int) -> httpx.Response:
         body = {"reward_id": "voucher-5", "idempotency_key": f"race-{n}"}
-        return httpx.post(url, json=body, timeout=30)
+        return httpx.post(url, json=body, headers=admin, timeout=30)
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         responses = list(pool.map(redeem, range(20)))
@@ -121,4 +124,4 @@ def test_concurrent_redemptions_never_overdraw(server: str, ws: Workspace) -> No
     with Session(ws.operational.engine) as s:
         total = s.scalar(select(func.sum(EntryRow.points)).where(EntryRow.customer_id == "racer"))
     assert total == 100
-    assert httpx.get(f"{server}/api/loyalty/members/racer").json()["balance"] == 100
+    assert httpx.get(f"{server}/api/loyalty/members/racer", headers=admin).json()["balance"] == 100

@@ -14,6 +14,7 @@ from journeys.orchestration.automations.engine import run_engine
 from journeys.workspace import Workspace
 
 from factories import send, track
+from serving import signed_in_page
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,7 +49,7 @@ def test_a_dead_letter_is_replayed_from_the_page(
         received.fail_next = 1
         assert deliver_due(ws).dead == 1
 
-        page = chromium.new_page()
+        page = signed_in_page(chromium, server, ws)
         page.goto(f"{server}/automations")
         section = page.locator("[data-automation=welcome]")
         expect(section.locator("h2")).to_contain_text("Welcome new customers")

@@ -24,7 +24,7 @@ from automation_support import write_automation
 from journeys.feedback.surveys.links import workspace_secret
 from journeys.workspace import Workspace
 
-from serving import free_port
+from serving import admin_headers, free_port
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -102,9 +102,9 @@ def _serve(root: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _up(url: str) -> bool:
+def _up(url: str, headers: dict[str, str]) -> bool:
     try:
-        return httpx.get(f"{url}/api/automations", timeout=2).status_code == 200
+        return httpx.get(f"{url}/api/automations", headers=headers, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -116,6 +116,7 @@ def test_sigkill_of_receiver_and_server_loses_no_action(tmp_path: Path) -> None:
         write_automation(ws, AUTOMATION.format(port=hook_port), "order-follow-up")
         key = ws.operational.add_source("shop", channel="web").write_key
         secret = workspace_secret(ws.root).encode()
+        admin = admin_headers(ws)
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
@@ -133,8 +134,9 @@ def test_sigkill_of_receiver_and_server_loses_no_action(tmp_path: Path) -> None:
     receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, str(hook_port), str(log)])
     server = _serve(root, web_port, env)
     try:
-        _wait("the server", lambda: _up(url))
-        assert httpx.post(f"{url}/api/automations/run", timeout=30).json()["position"] == 0
+        _wait("the server", lambda: _up(url, admin))
+        run = httpx.post(f"{url}/api/automations/run", headers=admin, timeout=30)
+        assert run.json()["position"] == 0
         batch = [
             {"type": "track", "userId": f"c{i:02d}", "event": "order_placed", "messageId": f"o{i}"}
             for i in range(CUSTOMERS)
@@ -152,16 +154,20 @@ def test_sigkill_of_receiver_and_server_loses_no_action(tmp_path: Path) -> None:
         server.send_signal(signal.SIGKILL)
         server.wait()
         server = _serve(root, web_port, env)
-        _wait("the server again", lambda: _up(url))
+        _wait("the server again", lambda: _up(url, admin))
 
         def all_delivered() -> bool:
-            pending = httpx.get(f"{url}/api/automations/outbox?limit=1000", timeout=10).json()
+            pending = httpx.get(
+                f"{url}/api/automations/outbox?limit=1000", headers=admin, timeout=10
+            ).json()
             return len(pending) == 2 * CUSTOMERS and all(
                 o["status"] == "delivered" for o in pending
             )
 
         _wait("every action delivered", all_delivered)
-        outbox = httpx.get(f"{url}/api/automations/outbox?limit=1000", timeout=10).json()
+        outbox = httpx.get(
+            f"{url}/api/automations/outbox?limit=1000", headers=admin, timeout=10
+        ).json()
     finally:
         for process in (server, receiver):
             process.send_signal(signal.SIGKILL)

@@ -53,43 +53,45 @@ def test_the_cli_checks_runs_delivers_and_backtests(ws: Workspace, tmp_path: Pat
     assert code == 0 and "1 entered" in output and "notify-crm: 1 customers" in output
 
 
-def test_the_http_api_validates_saves_and_lists(ws: Workspace, server: str) -> None:
+def test_the_http_api_validates_saves_and_lists(
+    ws: Workspace, server: str, api: httpx.Client
+) -> None:
     yaml_header = {"Content-Type": "application/yaml"}
     bad = welcome().replace("goal:", "goal:\n  colour: red\n  x:")
-    r = httpx.post(f"{server}/api/automations/check", content=bad, headers=yaml_header)
+    r = api.post(f"{server}/api/automations/check", content=bad, headers=yaml_header)
     assert r.status_code == 200 and r.json()["valid"] is False
-    r = httpx.put(f"{server}/api/automations/welcome", content=bad, headers=yaml_header)
+    r = api.put(f"{server}/api/automations/welcome", content=bad, headers=yaml_header)
     assert r.status_code == 422
     error = r.json()["error"]
     assert error["code"] == "automation_invalid"
     assert {(d["field"], d["code"]) for d in error["details"]} >= {("goal.colour", "unknown_field")}
     assert all(d["file"] == "automations/welcome.yaml" and d["line"] > 20 for d in error["details"])
 
-    r = httpx.put(f"{server}/api/automations/welcome", content=welcome(), headers=yaml_header)
+    r = api.put(f"{server}/api/automations/welcome", content=welcome(), headers=yaml_header)
     assert r.status_code == 200, r.text
     assert r.json()["version"] == 1
-    model = httpx.get(f"{server}/api/automations/welcome").json()
+    model = api.get(f"{server}/api/automations/welcome").json()
     assert [s["id"] for s in model["steps"]] == ["notify-crm", "wait-a-day", "welcome-mail"]
     model["name"] = "Welcome (JSON)"
     model["version"] = 2
-    r = httpx.put(f"{server}/api/automations/welcome", json=model)
+    r = api.put(f"{server}/api/automations/welcome", json=model)
     assert r.status_code == 200, r.text
-    assert httpx.get(f"{server}/api/automations/welcome").json()["name"] == "Welcome (JSON)"
+    assert api.get(f"{server}/api/automations/welcome").json()["name"] == "Welcome (JSON)"
 
-    httpx.post(f"{server}/api/automations/run")
+    api.post(f"{server}/api/automations/run")
     model["name"] = "Changed without a new version"
-    r = httpx.put(f"{server}/api/automations/welcome", json=model)
+    r = api.put(f"{server}/api/automations/welcome", json=model)
     assert (r.status_code, r.json()["error"]["details"][0]["code"]) == (422, "version_not_raised")
 
-    [listed] = httpx.get(f"{server}/api/automations").json()
+    [listed] = api.get(f"{server}/api/automations").json()
     assert (listed["id"], listed["version"], listed["issues"]) == ("welcome", 2, [])
-    assert httpx.get(f"{server}/api/automations/outbox").json() == []
-    assert httpx.get(f"{server}/api/automations/dead-letters").json() == []
-    replayed = httpx.post(f"{server}/api/automations/dead-letters/replay", json={"ids": [1]})
+    assert api.get(f"{server}/api/automations/outbox").json() == []
+    assert api.get(f"{server}/api/automations/dead-letters").json() == []
+    replayed = api.post(f"{server}/api/automations/dead-letters/replay", json={"ids": [1]})
     assert replayed.json() == {"replayed": 0}
-    r = httpx.get(f"{server}/api/automations/welcome/backtest?from=2026-03-01&to=2026-03-02")
+    r = api.get(f"{server}/api/automations/welcome/backtest?from=2026-03-01&to=2026-03-02")
     assert r.status_code == 200 and r.json()["entered"] == 0
-    r = httpx.get(f"{server}/api/automations/nope")
+    r = api.get(f"{server}/api/automations/nope")
     assert (r.status_code, r.json()["error"]["code"]) == (404, "automation_not_found")
-    page = httpx.get(f"{server}/automations", headers={"Accept": "text/html"})
+    page = api.get(f"{server}/automations", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "Welcome (JSON)" in page.text

@@ -37,40 +37,40 @@ def seeded(ws: Workspace) -> Workspace:
     return ws
 
 
-def test_the_http_api(seeded: Workspace, server: str) -> None:
+def test_the_http_api(seeded: Workspace, server: str, api: httpx.Client) -> None:
     open_ticket(seeded, TicketOpen(customer_id="mia", reason="api", summary="Wrong rate"))
     base = server  # the real app on 127.0.0.1 over the seeded workspace
-    r = httpx.get(f"{base}/api/customers/+31611112222/next-best-action?channel=phone")
+    r = api.get(f"{base}/api/customers/+31611112222/next-best-action?channel=phone")
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["customer_id"], body["known"], body["channel"]) == ("mia", True, "phone")
     assert [a["id"] for a in body["actions"]] == ["fix-open-ticket", "mortgage-advice-call"]
     assert all(a["reason"] for a in body["actions"])
 
-    anon = httpx.get(f"{base}/api/customers/dev-1/next-best-action").json()
+    anon = api.get(f"{base}/api/customers/dev-1/next-best-action").json()
     assert (anon["known"], anon["actions"][0]["id"]) == (False, "cart-reminder")
 
-    view = httpx.get(f"{base}/api/agent/mia@example.com").json()
+    view = api.get(f"{base}/api/agent/mia@example.com").json()
     assert view["customer_id"] == "mia" and view["open_tickets"][0]["summary"] == "Wrong rate"
     assert view["next_best_actions"]["actions"][0]["id"] == "fix-open-ticket"
 
-    missing = httpx.get(f"{base}/api/customers/nobody/next-best-action")
+    missing = api.get(f"{base}/api/customers/nobody/next-best-action")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "customer_not_found"
-    bad = httpx.get(f"{base}/api/customers/mia/next-best-action?channel=pigeon")
+    bad = api.get(f"{base}/api/customers/mia/next-best-action?channel=pigeon")
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
     assert (
         "/api/customers/{customer_id}/next-best-action"
-        in httpx.get(f"{base}/openapi.json").json()["paths"]
+        in api.get(f"{base}/openapi.json").json()["paths"]
     )
 
 
-def test_the_web_page_and_search_box(seeded: Workspace, server: str) -> None:
+def test_the_web_page_and_search_box(seeded: Workspace, server: str, api: httpx.Client) -> None:
     base = server  # the real app on 127.0.0.1 over the seeded workspace
     html = {"accept": "text/html"}
-    search = httpx.get(f"{base}/agent", headers=html)
+    search = api.get(f"{base}/agent", headers=html)
     assert search.status_code == 200 and 'name="q"' in search.text
-    found = httpx.get(f"{base}/agent?q=%2B31611112222", headers=html, follow_redirects=True)
+    found = api.get(f"{base}/agent?q=%2B31611112222", headers=html, follow_redirects=True)
     assert found.status_code == 200
     text = found.text
     assert "Mia" in text and "Offer a free mortgage advice call" in text
@@ -78,7 +78,7 @@ def test_the_web_page_and_search_box(seeded: Workspace, server: str) -> None:
     assert text.index('id="next-best-action"') < text.index('id="who"')
     assert "mia@example.com" in text and "Northbank" in text  # the journey she is in
     assert 'href="/agent" aria-current="page"' in text
-    missing = httpx.get(f"{base}/agent/nobody", headers=html)
+    missing = api.get(f"{base}/agent/nobody", headers=html)
     assert missing.status_code == 404 and "no customer has the id" in missing.text
 
 

@@ -120,7 +120,7 @@ def test_an_unknown_action_is_refused_when_the_automation_is_checked(ws: Workspa
     assert check_automation_text(ws, _pin(), "automations/rebook-nudge.yaml").issues == []
 
 
-def test_a_pin_over_the_http_api(ws: Workspace, server: str) -> None:
+def test_a_pin_over_the_http_api(ws: Workspace, server: str, api: httpx.Client) -> None:
     write_automation(ws, _pin(), "rebook-nudge")
     run_engine(ws)  # places the cursor (unless the server's loop did)
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -131,7 +131,7 @@ def test_a_pin_over_the_http_api(ws: Workspace, server: str) -> None:
     )
     run_engine(ws)
     deliver_due(ws)
-    body = httpx.get(f"{server}/api/customers/lea/next-best-action?limit=2").json()
+    body = api.get(f"{server}/api/customers/lea/next-best-action?limit=2").json()
     first = body["actions"][0]
     assert first["id"] == "rebook-cleaning"
     assert first["reason"].startswith("set by automation 'Rebook nudge': new customer Lea")

@@ -164,12 +164,12 @@ def test_the_next_best_action_weighs_the_churn_score(tmp_path: Path) -> None:
     ws.close()
 
 
-def test_the_churn_score_over_the_http_api(ws: Workspace, server: str) -> None:
+def test_the_churn_score_over_the_http_api(ws: Workspace, server: str, api: httpx.Client) -> None:
     (ws.root / "actions.yaml").write_text(RETENTION, encoding="utf-8")
     now = datetime.now(UTC).replace(tzinfo=None)
     scenario(ws, {"dan": [nba_identify(5, first_name="Dan")]}, now=now)
     _score(ws, now, dan=0.9)
-    r = httpx.get(f"{server}/api/customers/dan/next-best-action?channel=phone")
+    r = api.get(f"{server}/api/customers/dan/next-best-action?channel=phone")
     assert r.status_code == 200, r.text
     [offer] = r.json()["actions"]
     assert offer["id"] == "retention-offer" and "churn score 0.90" in offer["reason"]

@@ -74,45 +74,49 @@ def test_the_cli_evaluates_again_on_other_dates_and_refuses_bad_input(trained_ro
     assert unknown.exit_code != 0
 
 
-def test_the_api_gives_models_scores_and_explanations(ws: Workspace, server: str) -> None:
+def test_the_api_gives_models_scores_and_explanations(
+    ws: Workspace, server: str, api: httpx.Client
+) -> None:
     base = server
     journeys_for(ws, planted_people())
     service.train(ws, churn_spec())
     service.score(ws, "churn")
-    models = httpx.get(f"{base}/api/predict/models").json()
+    models = api.get(f"{base}/api/predict/models").json()
     assert [m["spec"]["name"] for m in models] == ["churn"]
-    one = httpx.get(f"{base}/api/predict/models/churn").json()
+    one = api.get(f"{base}/api/predict/models/churn").json()
     assert len(one["evaluation"]["lift"]) == 10
     assert one["fitted_on"].startswith(TEST_DATE.date().isoformat())
-    top = httpx.get(f"{base}/api/predict/models/churn/top?limit=3").json()
+    top = api.get(f"{base}/api/predict/models/churn/top?limit=3").json()
     assert len(top) == 3 and top[0]["score"] >= top[-1]["score"]
-    mine = httpx.get(f"{base}/api/predict/customers/{top[0]['customer_id']}").json()
+    mine = api.get(f"{base}/api/predict/customers/{top[0]['customer_id']}").json()
     assert mine[0]["model"] == "churn" and mine[0]["score"] == top[0]["score"]
     assert mine[0]["reasons"] and all(r["text"] for r in mine[0]["reasons"])
-    live = httpx.get(f"{base}/api/predict/models/churn/explain/c001").json()
+    live = api.get(f"{base}/api/predict/models/churn/explain/c001").json()
     assert live["customer_id"] == "c001" and 0 <= live["score"] <= 1
-    assert httpx.get(f"{base}/api/predict/customers/nobody").json() == []
-    missing = httpx.get(f"{base}/api/predict/models/nope")
+    assert api.get(f"{base}/api/predict/customers/nobody").json() == []
+    missing = api.get(f"{base}/api/predict/models/nope")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
-    agent = httpx.get(f"{base}/api/agent/c001").json()
+    agent = api.get(f"{base}/api/agent/c001").json()
     assert [p["model"] for p in agent["predictions"]] == ["churn"]
     assert agent["predictions"][0]["explanation"]
-    html = httpx.get(f"{base}/customers/c001", headers={"accept": "text/html"}).text
+    html = api.get(f"{base}/customers/c001", headers={"accept": "text/html"}).text
     assert 'id="predictions"' in html and 'data-model="churn"' in html
-    agent_page = httpx.get(f"{base}/agent/c001", headers={"accept": "text/html"}).text
+    agent_page = api.get(f"{base}/agent/c001", headers={"accept": "text/html"}).text
     assert 'id="predictions"' in agent_page and 'data-model="churn"' in agent_page
-    rescored = httpx.post(f"{base}/api/predict/models/churn/score", timeout=60)
+    rescored = api.post(f"{base}/api/predict/models/churn/score", timeout=60)
     assert rescored.status_code == 200, rescored.text
     assert rescored.json()["model"] == "churn"
 
 
-def test_the_model_page_shows_the_figures_and_the_charts(ws: Workspace, server: str) -> None:
-    empty = httpx.get(f"{server}/predict", headers={"accept": "text/html"})
+def test_the_model_page_shows_the_figures_and_the_charts(
+    ws: Workspace, server: str, api: httpx.Client
+) -> None:
+    empty = api.get(f"{server}/predict", headers={"accept": "text/html"})
     assert empty.status_code == 200 and 'id="predict-empty"' in empty.text
     journeys_for(ws, planted_people())
     service.train(ws, churn_spec())
     service.score(ws, "churn")
-    page = httpx.get(f"{server}/predict", headers={"accept": "text/html"})
+    page = api.get(f"{server}/predict", headers={"accept": "text/html"})
     assert page.status_code == 200
     html = page.text
     assert 'data-model="churn"' in html and 'data-scorer="recency alone"' in html

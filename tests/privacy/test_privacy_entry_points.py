@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from journeys.cli import app
 
 from privacy_people import CAROL, CAROL_EMAIL, CAROL_STREET, DAVE, People, files_holding
+from serving import admin_headers
 
 
 def gdpr(root: Path, *args: str) -> str:
@@ -22,7 +23,8 @@ def gdpr(root: Path, *args: str) -> str:
 
 
 def test_the_server_exports_and_erases_while_it_runs(people: People, server: str) -> None:
-    with httpx.Client(base_url=server, timeout=60) as client:
+    admin = admin_headers(people.ws)
+    with httpx.Client(base_url=server, headers=admin, timeout=60) as client:
         export = client.get(f"/api/gdpr/customers/{CAROL_EMAIL}")
         assert export.status_code == 200
         assert export.json()["ids"]["customer_id"] == CAROL

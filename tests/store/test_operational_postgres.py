@@ -16,7 +16,7 @@ from journeys.loyalty.tables import EntryRow
 from journeys.workspace import Workspace
 
 from scenarios import T0, journeys_for
-from serving import running_server
+from serving import admin_headers, running_server
 
 
 def test_the_workspace_runs_on_postgresql(pg_ws: Workspace) -> None:
@@ -30,16 +30,19 @@ def test_the_workspace_runs_on_postgresql(pg_ws: Workspace) -> None:
 
 def test_concurrent_redemptions_never_overdraw_on_postgresql(pg_ws: Workspace) -> None:
     award_points(pg_ws, "racer", 1100, "stake", "stake-1")  # covers 4 vouchers of 250
+    admin = admin_headers(pg_ws)
     with running_server(pg_ws) as server:
         url = f"{server}/api/loyalty/members/racer/redemptions"
 
         def redeem(n: int) -> httpx.Response:
             body = {"reward_id": "voucher-5", "idempotency_key": f"race-{n}"}
-            return httpx.post(url, json=body, timeout=30)
+            return httpx.post(url, json=body, headers=admin, timeout=30)
 
         with ThreadPoolExecutor(max_workers=20) as pool:
             responses = list(pool.map(redeem, range(20)))
-        balance = httpx.get(f"{server}/api/loyalty/members/racer", timeout=30).json()["balance"]
+        balance = httpx.get(
+            f"{server}/api/loyalty/members/racer", headers=admin, timeout=30
+        ).json()["balance"]
     assert sorted(r.status_code for r in responses) == [201] * 4 + [409] * 16
     codes = {r.json()["error"]["code"] for r in responses if r.status_code == 409}
     assert codes == {"insufficient_points"}
@@ -50,28 +53,36 @@ def test_concurrent_redemptions_never_overdraw_on_postgresql(pg_ws: Workspace) -
 
 def test_a_ticket_lives_its_whole_life_on_postgresql(pg_ws: Workspace) -> None:
     journeys_for(pg_ws, {"alice": [("order_completed", T0)]})
+    admin = admin_headers(pg_ws)
     with running_server(pg_ws) as server:
         api = f"{server}/api/tickets"
-        made = httpx.post(api, json={"customer_id": "alice", "summary": "late parcel"}, timeout=30)
+        made = httpx.post(
+            api, json={"customer_id": "alice", "summary": "late parcel"}, headers=admin, timeout=30
+        )
         assert made.status_code == 201, made.text
         number = made.json()["id"]
-        step = httpx.post(f"{api}/{number}/status", json={"status": "contacted"}, timeout=30)
+        step = httpx.post(
+            f"{api}/{number}/status", json={"status": "contacted"}, headers=admin, timeout=30
+        )
         assert step.json()["status"] == "contacted"
-        httpx.post(f"{api}/{number}/status", json={"status": "resolved"}, timeout=30)
-        closed = httpx.post(f"{api}/{number}/close", json={"root_cause": "carrier"}, timeout=30)
+        httpx.post(f"{api}/{number}/status", json={"status": "resolved"}, headers=admin, timeout=30)
+        closed = httpx.post(
+            f"{api}/{number}/close", json={"root_cause": "carrier"}, headers=admin, timeout=30
+        )
         assert (closed.json()["status"], closed.json()["root_cause"]) == ("closed", "carrier")
-        listed = httpx.get(api, params={"status": "closed"}, timeout=30).json()
+        listed = httpx.get(api, params={"status": "closed"}, headers=admin, timeout=30).json()
     assert [t["id"] for t in listed["items"]] == [number]
 
 
 def test_a_survey_answer_is_stored_once_per_key_on_postgresql(pg_ws: Workspace) -> None:
     journeys_for(pg_ws, {"alice": [("order_completed", T0)]})
+    admin = admin_headers(pg_ws)
     with running_server(pg_ws) as server:
         url = f"{server}/api/surveys/booking-effort/responses"
         body = {"customer_id": "alice", "score": 2, "channel": "app"}
         key = {"Idempotency-Key": "crm-1"}
-        first = httpx.post(url, json=body, headers=key, timeout=30)
-        again = httpx.post(url, json=body, headers=key, timeout=30)
+        first = httpx.post(url, json=body, headers={**key, **admin}, timeout=30)
+        again = httpx.post(url, json=body, headers={**key, **admin}, timeout=30)
         feed = httpx.get(
             f"{server}/api/surveys/responses", params={"survey": "booking-effort"}, timeout=30
         ).json()

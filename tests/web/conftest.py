@@ -17,6 +17,8 @@ from playwright.sync_api import Browser, sync_playwright
 from journeys.api.app import create_app
 from journeys.workspace import Workspace
 
+from serving import admin_headers
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -36,8 +38,9 @@ def workspace(tmp_path: Path) -> Workspace:
 
 @pytest.fixture
 def client(workspace: Workspace) -> Iterator[TestClient]:
-    """A test client on the whole app, with its start-up and shut-down run."""
-    with TestClient(create_app(workspace)) as c:
+    """A test client on the whole app, signed in as an admin, with its start-up and shut-down
+    run."""
+    with TestClient(create_app(workspace), headers=admin_headers(workspace)) as c:
         yield c
 
 

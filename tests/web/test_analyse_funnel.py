@@ -12,6 +12,7 @@ from journeys.workspace import Workspace
 
 from browsing import Traffic
 from scenarios import T0, H, journeys_for
+from serving import signed_in_page_with
 
 BROWSER = {"accept": "text/html"}
 PEOPLE = {
@@ -69,7 +70,7 @@ def test_the_analyse_index_links_to_the_funnel(client: TestClient) -> None:
 @pytest.mark.browser
 def test_the_funnel_chart_in_chromium(browser: Browser, server: str, ws: Workspace) -> None:
     journeys_for(ws, PEOPLE)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = signed_in_page_with(browser, server, ws, viewport={"width": 1280, "height": 900})
     traffic = Traffic(page)
     page.goto(f"{server}/analyse/funnel", wait_until="networkidle")
     page.locator("textarea[name='steps']").fill("view\ncart\nbuy")

@@ -14,6 +14,7 @@ from journeys.workspace import Workspace
 
 from browsing import Traffic
 from factories import at, send, track
+from serving import admin_headers, signed_in_page, signed_in_page_with
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -41,7 +42,7 @@ def test_the_journey_map_shows_what_customers_did(
     seed(ws)
     expected = measured_map(ws, OverlayQuery(journey="home-cleaning"))
     assert expected.customers == 12  # the demo journey's matchers recognise the events
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page = signed_in_page_with(browser, server, ws, viewport={"width": 1440, "height": 1000})
     traffic = Traffic(page)
     page.goto(f"{server}/journeys/home-cleaning", wait_until="networkidle")
     page.wait_for_selector("[data-measured-journey][data-rendered='true']")
@@ -66,9 +67,12 @@ def test_the_pain_point_page_ranks_and_links_to_the_customers(
 ) -> None:
     seed(ws)
     ranked = requests.get(
-        f"{server}/api/analytics/painpoints", params={"journey": "home-cleaning"}, timeout=30
+        f"{server}/api/analytics/painpoints",
+        params={"journey": "home-cleaning"},
+        headers=admin_headers(ws),
+        timeout=30,
     ).json()["pain_points"]
-    page = browser.new_page()
+    page = signed_in_page(browser, server, ws)
     traffic = Traffic(page)
     page.goto(f"{server}/analyse/painpoints?journey=home-cleaning", wait_until="networkidle")
     page.wait_for_selector("#painpoints-chart[data-rendered='true'] canvas")
@@ -104,7 +108,7 @@ def test_the_loyalty_stage_shows_the_programme(
         track({"userId": "bob"}, "review_submitted", 2, **review),
     )
     award_points(ws, "ann", 40, "goodwill", "goodwill-ann")
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page = signed_in_page_with(browser, server, ws, viewport={"width": 1440, "height": 1000})
     page.goto(f"{server}/journeys/fashion", wait_until="networkidle")
     page.wait_for_selector("[data-measured-journey][data-rendered='true']")
     figures = page.locator("[data-measured-stage='loyalty'] [data-m='loyalty']")

@@ -13,6 +13,7 @@ from journeys.workspace import Workspace
 
 from browsing import Traffic
 from factories import send, track
+from serving import signed_in_page_with
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -92,7 +93,7 @@ def test_the_page_says_what_is_wrong_in_place(client: TestClient) -> None:
 @pytest.mark.browser
 def test_the_sankey_is_drawn_in_chromium(browser: Browser, server: str, ws: Workspace) -> None:
     seed(ws)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = signed_in_page_with(browser, server, ws, viewport={"width": 1280, "height": 1000})
     traffic = Traffic(page)
     page.goto(f"{server}/analyse/paths", wait_until="networkidle")
     page.locator("input[name='step']").fill("view")

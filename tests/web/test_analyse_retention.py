@@ -14,6 +14,7 @@ from journeys.workspace import Workspace
 
 from browsing import Traffic
 from factories import send, track
+from serving import signed_in_page_with
 
 DAY = 24 * 60  # minutes: the factories count minutes after T0 (Monday 2 March 2026, 09:00)
 
@@ -160,7 +161,7 @@ def test_the_heat_map_and_the_churned_customers_in_chromium(
     browser: Browser, server: str, ws: Workspace
 ) -> None:
     seed(ws)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = signed_in_page_with(browser, server, ws, viewport={"width": 1280, "height": 1000})
     traffic = Traffic(page)
     page.goto(f"{server}/analyse/retention?inactive=7d", wait_until="networkidle")
     page.locator("input[name='start']").fill("signup")

@@ -11,6 +11,7 @@ from journeys.workspace import Workspace
 
 from browsing import Traffic
 from factories import identify, send, track
+from serving import signed_in_page
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -69,7 +70,7 @@ def test_deleting_goes_back_to_the_list(client: TestClient, workspace: Workspace
 @pytest.mark.browser
 def test_a_segment_is_saved_in_chromium(browser: Browser, server: str, ws: Workspace) -> None:
     seed(ws)
-    page = browser.new_page()
+    page = signed_in_page(browser, server, ws)
     traffic = Traffic(page)
     page.goto(f"{server}/analyse", wait_until="networkidle")
     page.click("a[href='/analyse/segments']")

@@ -10,15 +10,18 @@ from playwright.sync_api import Browser, expect
 from journeys.workspace import Workspace
 
 from factories import send, track
+from serving import admin_headers, signed_in_page
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 
 
-def invitation_url(server: str, customer: str) -> str:
+def invitation_url(server: str, ws: Workspace, customer: str) -> str:
     made = httpx.post(
-        f"{server}/api/surveys/after-cleaning/invitations", json={"customer_id": customer}
+        f"{server}/api/surveys/after-cleaning/invitations",
+        json={"customer_id": customer},
+        headers=admin_headers(ws),
     )
     assert made.status_code == 201, made.text
     url: str = made.json()["url"]
@@ -29,7 +32,7 @@ def test_an_unhappy_answer_on_a_phone_becomes_a_ticket_in_the_inbox(
     browser: Browser, server: str, ws: Workspace
 ) -> None:
     send(ws.events, track({"userId": "marieke"}, "cleaning_completed", 0))
-    url = invitation_url(server, "marieke")
+    url = invitation_url(server, ws, "marieke")
 
     phone = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True, has_touch=True)
     page = phone.new_page()
@@ -47,7 +50,7 @@ def test_an_unhappy_answer_on_a_phone_becomes_a_ticket_in_the_inbox(
     expect(page.locator(".survey-thanks")).to_contain_text("al ingevuld")
     phone.close()
 
-    desk = browser.new_page()
+    desk = signed_in_page(browser, server, ws)
     desk.goto(f"{server}/tickets")
     row = desk.locator("[data-table=tickets] tr[data-ticket]").filter(has_text="marieke")
     expect(row).to_have_count(1)
@@ -69,7 +72,7 @@ def test_the_snippet_embeds_the_form_in_another_site(
     browser: Browser, server: str, ws: Workspace
 ) -> None:
     send(ws.events, track({"userId": "sam"}, "cleaning_completed", 0))
-    url = invitation_url(server, "sam")
+    url = invitation_url(server, ws, "sam")
     page = browser.new_page()
     page.set_content(
         f'<html lang="en"><body><h1>Acme cleaning</h1><div data-journeys-survey="{url}"></div>'
@@ -81,6 +84,6 @@ def test_the_snippet_embeds_the_form_in_another_site(
     frame.locator("select[name=root_cause]").select_option("cleaner")
     frame.get_by_role("button", name="Send").click()
     expect(frame.locator(".survey-thanks")).to_contain_text("Thank you")
-    responses = httpx.get(f"{server}/api/surveys/responses").json()
+    responses = httpx.get(f"{server}/api/surveys/responses", headers=admin_headers(ws)).json()
     assert [(r["customer_id"], r["score"]) for r in responses["responses"]] == [("sam", 10)]
     page.close()

@@ -8,6 +8,8 @@ from playwright.sync_api import Browser, expect
 from journeys.loyalty import award_points
 from journeys.workspace import Workspace
 
+from serving import signed_in_page
+
 pytestmark = pytest.mark.browser
 
 
@@ -16,7 +18,7 @@ def test_redeeming_a_reward_lowers_the_balance(
 ) -> None:
     award_points(ws, "marieke", 700, "orders", "seed-1")  # silver
     award_points(ws, "sam", 50, "orders", "seed-2")
-    page = browser.new_page()
+    page = signed_in_page(browser, server, ws)
     page.goto(f"{server}/loyalty")
     expect(page.locator("nav [aria-current=page]")).to_have_text("Loyalty")
     expect(page.locator("[data-figure=members]")).to_have_text("2")

@@ -15,6 +15,7 @@ from journeys.workspace import Workspace
 
 from browsing import Traffic
 from scenarios import T0, D, H, journeys_for
+from serving import admin_headers, signed_in_page_with
 
 SHOP = """\
 id: shop
@@ -91,13 +92,16 @@ def test_the_overview_draws_churn_risk_by_stage_in_chromium(
 ) -> None:
     train_churn(shop_log)
     data = requests.get(
-        f"{server}/api/predict/risk-by-stage", params={"journey": "shop"}, timeout=30
+        f"{server}/api/predict/risk-by-stage",
+        params={"journey": "shop"},
+        headers=admin_headers(shop_log),
+        timeout=30,
     ).json()
     assert [r["id"] for r in data["rows"]] == ["find", "choose", "buy"]
     assert [r["customers"] for r in data["rows"]] == [80, 80, 80]  # i % 3, all 240 scored
     assert sum(r["high"] for r in data["rows"]) > 0 and sum(r["low"] for r in data["rows"]) > 0
 
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = signed_in_page_with(browser, server, shop_log, viewport={"width": 1280, "height": 1000})
     traffic = Traffic(page)
     page.goto(f"{server}/", wait_until="networkidle")
     section = page.locator("[data-section='risk']")
@@ -118,6 +122,8 @@ def test_the_overview_draws_churn_risk_by_stage_in_chromium(
 def test_the_overview_has_no_risk_chart_without_a_scored_churn_model(
     server: str, shop_log: Workspace
 ) -> None:
-    page = requests.get(f"{server}/", headers={"accept": "text/html"}, timeout=10)
+    page = requests.get(
+        f"{server}/", headers={"accept": "text/html", **admin_headers(shop_log)}, timeout=10
+    )
     assert page.status_code == 200
     assert "Churn risk by stage" not in page.text and "risk.js" not in page.text

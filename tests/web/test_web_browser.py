@@ -9,9 +9,10 @@ import pytest
 from playwright.sync_api import Browser
 from ruamel.yaml import YAML
 
-from journeys.workspace import example_journey_files
+from journeys.workspace import Workspace, example_journey_files
 
 from browsing import Traffic
+from serving import signed_in_page_with
 
 SCREENSHOT = Path("/tmp/journey-map.png")
 
@@ -30,8 +31,10 @@ def demo() -> dict[str, Any]:
 
 
 @pytest.mark.browser
-def test_the_journey_map_in_chromium(browser: Browser, server: str, demo: dict[str, Any]) -> None:
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+def test_the_journey_map_in_chromium(
+    browser: Browser, server: str, ws: Workspace, demo: dict[str, Any]
+) -> None:
+    page = signed_in_page_with(browser, server, ws, viewport={"width": 1440, "height": 1000})
     traffic = Traffic(page)
 
     page.goto(f"{server}/journeys/{demo['id']}", wait_until="networkidle")
@@ -73,9 +76,11 @@ def test_the_journey_map_in_chromium(browser: Browser, server: str, demo: dict[s
 
 @pytest.mark.browser
 def test_the_map_scrolls_sideways_on_a_phone(
-    browser: Browser, server: str, demo: dict[str, Any]
+    browser: Browser, server: str, ws: Workspace, demo: dict[str, Any]
 ) -> None:
-    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = signed_in_page_with(
+        browser, server, ws, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
 
     page.goto(f"{server}/journeys/{demo['id']}", wait_until="networkidle")
 

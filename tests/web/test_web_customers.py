@@ -13,6 +13,7 @@ from journeys.workspace import Workspace
 
 from browsing import Traffic
 from factories import alias, identify, send, track
+from serving import signed_in_page_with
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 API = {"accept": "application/json"}
@@ -155,7 +156,9 @@ def test_an_unknown_customer_is_json_for_an_api_client(client: TestClient) -> No
 def test_find_a_customer_by_email_in_chromium(browser: Browser, server: str, ws: Workspace) -> None:
     alice, stranger = alice_and_a_stranger()
     send(ws.events, *alice, *stranger)
-    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = signed_in_page_with(
+        browser, server, ws, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
     traffic = Traffic(page)
 
     page.goto(f"{server}/customers", wait_until="networkidle")

@@ -7,15 +7,20 @@ the delay), unless the customer was asked too much:
 * ``fatigue.same_survey``: not the same survey again within this span;
 * ``fatigue.max_surveys`` per ``fatigue.period``: invitations of any survey in that span.
 
+Nor is a customer invited who has not consented to the purpose ``surveys`` (refused it, or
+never granted it when the setting ``consent_opt_in`` lists it); consent is read as it stands
+when the dispatcher runs, after the statements in the new events are recorded.
+
 A refused invitation is kept with status ``skipped`` and its reason, so the decision can be
-seen. The invitations and the cursor are written in one transaction of the operational store,
-and an event never invites twice (one invitation per survey and triggering event), so running
-the dispatcher again, or after a crash, changes nothing.
+seen; it is never sent. The invitations and the cursor are written in one transaction of the
+operational store, and an event never invites twice (one invitation per survey and triggering
+event), so running the dispatcher again, or after a crash, changes nothing.
 """
 
 from __future__ import annotations
 
 import uuid
+from contextlib import closing
 from datetime import datetime
 from typing import NamedTuple
 
@@ -27,9 +32,11 @@ from journeys.analytics.common import EVENTS, matcher_sql
 from journeys.feedback.surveys.files import load_surveys
 from journeys.feedback.surveys.model import Survey, span
 from journeys.feedback.surveys.tables import InvitationRow, TriggerCursorRow
+from journeys.privacy.consent import ConsentBook, sync_consent
 from journeys.workspace import Workspace
 
 CURSOR = "survey_triggers"
+PURPOSE = "surveys"  # the consent purpose of an invitation
 BATCH = 50_000  # events read per step, so a large backlog is worked through in pieces
 
 
@@ -48,6 +55,7 @@ def dispatch(ws: Workspace) -> DispatchResult:
     log = ws.events
     log.sync()  # the stitched customer of an event needs identity caught up
     upto = log.last_seq
+    sync_consent(ws, upto)
     total = DispatchResult(events_read=0, scheduled=0, skipped=0, position=_position(ws))
     while total.position < upto:
         step_to = min(upto, total.position + BATCH)
@@ -84,8 +92,14 @@ def _schedule(
 ) -> tuple[int, int]:
     scheduled = skipped = 0
     now = ws.clock.now()
-    with Session(ws.operational.engine) as session, session.begin():
+    with (
+        Session(ws.operational.engine) as session,
+        session.begin(),
+        closing(ws.events.reader()) as con,
+    ):
         history = _history(session, {m[2] for m in matches})
+        consent = ConsentBook(session, con)
+        consent.prefetch({m[2] for m in matches})
         for survey_id, seq, customer, known, timestamp in matches:
             survey = surveys[survey_id]
             assert survey.trigger is not None
@@ -93,7 +107,7 @@ def _schedule(
             if any(a.survey_id == survey_id and a.trigger_seq == seq for a in asked):
                 continue  # this event invited before (a run that crashed before the cursor)
             due = timestamp + span(survey.trigger.delay)
-            reason = _fatigue(survey, asked, due)
+            reason = _no_consent(consent, customer) or _fatigue(survey, asked, due)
             row = InvitationRow(
                 id=uuid.uuid4().hex[:16],
                 survey_id=survey_id,
@@ -141,6 +155,13 @@ def _history(session: Session, customers: set[str]) -> dict[str, list[_Asked]]:
         for customer, survey_id, seq, due_at, status in rows:
             found.setdefault(customer, []).append(_Asked(survey_id, seq, due_at, status))
     return found
+
+
+def _no_consent(consent: ConsentBook, customer: str) -> str | None:
+    """Why the customer may not be asked at all, or None."""
+    if consent.allows(customer, PURPOSE):
+        return None
+    return f"no consent to {PURPOSE}"
 
 
 def _fatigue(survey: Survey, asked: list[_Asked], due: datetime) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,10 +25,12 @@ from journeys.feedback.tickets.service import (
     add_note,
     change_status,
     close_ticket,
+    get_ticket,
     list_tickets,
     open_ticket,
     ticket_detail,
 )
+from journeys.security.http import check_team, team_scope
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
@@ -59,6 +61,15 @@ class CloseRequest(BaseModel):
     author: str | None = Field(default=None, max_length=80)
 
 
+def in_team_scope(request: Request, ticket_id: str) -> None:
+    """A route dependency: the ticket must belong to one of the caller's teams."""
+    if team_scope(request) is not None:
+        check_team(request, get_ticket(workspace_of(request), ticket_id).team)
+
+
+IN_TEAM = [Depends(in_team_scope)]
+
+
 @router.get("", response_model=TicketPage)
 def list_(
     request: Request,
@@ -72,7 +83,12 @@ def list_(
 ) -> TicketPage:
     """Tickets matching the filters, open and most urgent first, a page at a time."""
     where = TicketFilter(
-        status=status, priority=priority, team=team, breached=breached, customer=customer
+        status=status,
+        priority=priority,
+        team=team,
+        teams=team_scope(request),
+        breached=breached,
+        customer=customer,
     )
     return list_tickets(workspace_of(request), where, limit, offset)
 
@@ -94,7 +110,7 @@ async def report(
     return await run_in_threadpool(closed_loop_report, workspace_of(request), since, until)
 
 
-@router.get("/{ticket_id}", response_model=TicketDetail)
+@router.get("/{ticket_id}", dependencies=IN_TEAM, response_model=TicketDetail)
 async def get_one(
     request: Request, ticket_id: str, timeline_limit: int = Query(50, ge=0, le=1000)
 ) -> TicketDetail:
@@ -102,19 +118,24 @@ async def get_one(
     return await run_in_threadpool(ticket_detail, workspace_of(request), ticket_id, timeline_limit)
 
 
-@router.post("/{ticket_id}/status", response_model=Ticket)
+@router.post("/{ticket_id}/status", dependencies=IN_TEAM, response_model=Ticket)
 async def set_status(request: Request, ticket_id: str, body: StatusChange) -> Ticket:
     """Move a ticket forward; ``note`` records the contact, ``root_cause`` is needed to close."""
     return await run_in_threadpool(change_status, workspace_of(request), ticket_id, body)
 
 
-@router.post("/{ticket_id}/notes", response_model=Ticket, status_code=201)
+@router.post(
+    "/{ticket_id}/notes",
+    dependencies=IN_TEAM,
+    response_model=Ticket,
+    status_code=201,
+)
 async def post_note(request: Request, ticket_id: str, body: NoteIn) -> Ticket:
     """Add a note."""
     return await run_in_threadpool(add_note, workspace_of(request), ticket_id, body)
 
 
-@router.post("/{ticket_id}/close", response_model=Ticket)
+@router.post("/{ticket_id}/close", dependencies=IN_TEAM, response_model=Ticket)
 async def close(request: Request, ticket_id: str, body: CloseRequest) -> Ticket:
     """Close a resolved ticket with its root cause."""
     ws = workspace_of(request)

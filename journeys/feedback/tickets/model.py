@@ -141,6 +141,7 @@ class TicketFilter(BaseModel):
     status: Status | None = None
     priority: Priority | None = None
     team: str | None = None
+    teams: list[str] | None = Field(default=None, description="only these teams (a scope)")
     breached: bool | None = None
     customer: str | None = Field(default=None, description="any id of the customer")
 

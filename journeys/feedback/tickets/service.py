@@ -270,6 +270,8 @@ def _filtered(
         query = query.where(TicketRow.priority == where.priority)
     if where.team:
         query = query.where(TicketRow.team == where.team)
+    if where.teams is not None:
+        query = query.where(TicketRow.team.in_(where.teams))
     if where.breached is not None:
         breached = (TicketRow.status == "new") & (TicketRow.sla_due_at < now)
         query = query.where(breached if where.breached else ~breached)

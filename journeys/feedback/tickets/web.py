@@ -19,6 +19,7 @@ from journeys.analytics.common import elapsed_text
 from journeys.api.deps import workspace_of
 from journeys.errors import Conflict, InvalidInput
 from journeys.feedback.tickets import lifecycle, service
+from journeys.feedback.tickets.api import IN_TEAM
 from journeys.feedback.tickets.model import (
     PRIORITIES,
     STATUSES,
@@ -28,6 +29,7 @@ from journeys.feedback.tickets.model import (
     TicketSummary,
 )
 from journeys.feedback.tickets.report import closed_loop_report
+from journeys.security.http import team_scope
 from journeys.web.routes import _page
 
 router = APIRouter(include_in_schema=False)
@@ -50,6 +52,7 @@ def inbox(
         status=_choice("status", status, STATUSES),
         priority=_choice("priority", priority, PRIORITIES),
         team=team or None,
+        teams=team_scope(request),
         breached={"": None, "yes": True, "no": False}.get(breached),
     )
     found = service.list_tickets(ws, where, PAGE, (page - 1) * PAGE)
@@ -73,13 +76,17 @@ def inbox(
     )
 
 
-@router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+@router.get("/tickets/{ticket_id}", dependencies=IN_TEAM, response_class=HTMLResponse)
 async def ticket_page(request: Request, ticket_id: str) -> Response:
     """One ticket: details, SLA, history, notes, its forms and the customer's timeline."""
     return await _ticket(request, ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/status", response_class=HTMLResponse)
+@router.post(
+    "/tickets/{ticket_id}/status",
+    dependencies=IN_TEAM,
+    response_class=HTMLResponse,
+)
 async def post_status(
     request: Request,
     ticket_id: str,
@@ -100,7 +107,7 @@ async def post_status(
     return _back(ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/notes", response_class=HTMLResponse)
+@router.post("/tickets/{ticket_id}/notes", dependencies=IN_TEAM, response_class=HTMLResponse)
 async def post_note(
     request: Request,
     ticket_id: str,
@@ -117,7 +124,7 @@ async def post_note(
     return _back(ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/close", response_class=HTMLResponse)
+@router.post("/tickets/{ticket_id}/close", dependencies=IN_TEAM, response_class=HTMLResponse)
 async def post_close(
     request: Request,
     ticket_id: str,

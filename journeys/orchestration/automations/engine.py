@@ -5,6 +5,8 @@ waits), lets customers in, moves them on, fires the durable timers that are due,
 actions to the outbox, and moves the cursor, all in ONE transaction of the operational store.
 A crash before the commit leaves nothing behind and the next run reads the same events again;
 after the commit nothing is read twice. Actions are delivered separately (``delivery.py``).
+Consent statements in the same events are recorded first (``journeys.privacy.consent``), so
+a customer's consent is current when their events are decided on.
 
 The first run places the cursor at the end of the log: automations act on what happens from
 then on, and ``backtest`` answers what they would have done over the past.
@@ -37,6 +39,7 @@ from journeys.orchestration.automations.tables import (
     ensure_tables,
     local_lock,
 )
+from journeys.privacy.consent import ConsentBook, sync_consent
 from journeys.workspace import Workspace
 
 CURSOR = "engine"
@@ -54,6 +57,7 @@ class EngineResult(BaseModel):
     ended: int
     position: int
     started: bool  # the first run: the cursor was placed at the end of the log
+    no_consent: int = 0  # actions not queued: no consent for the automation's purpose
 
 
 def run_engine(ws: Workspace, *, caught_up: bool = False) -> EngineResult:
@@ -78,6 +82,7 @@ def _run(ws: Workspace, caught_up: bool = False) -> EngineResult:
         log.sync()  # the stitched customer of an event needs identity caught up
     upto, now = (log.consumed_seq if caught_up else log.last_seq), ws.clock.now()
     journeys = {j.id: j for j in ws.journeys()}
+    sync_consent(ws, upto)
     total = EngineResult(
         events_read=0, entered=0, actions_queued=0, ended=0, position=0, started=False
     )
@@ -93,7 +98,8 @@ def _run(ws: Workspace, caught_up: bool = False) -> EngineResult:
                 )
                 return total.model_copy(update={"position": upto, "started": True})
             known = definitions(session, current, str(ws.root))
-            runner = Runner(session, Facts(con), current, known, journeys)
+            consent = ConsentBook(session, con)
+            runner = Runner(session, Facts(con), current, known, journeys, consent)
             after = cursor.position
             step_to = min(upto, after + BATCH)
             final = step_to == upto
@@ -114,6 +120,7 @@ def _run(ws: Workspace, caught_up: bool = False) -> EngineResult:
                 + sum(s[k] for k in ("completed", "converted", "exited", "held_out")),
                 position=step_to,
                 started=False,
+                no_consent=total.no_consent + s["no_consent"],
             )
         if final:
             return total

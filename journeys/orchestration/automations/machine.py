@@ -4,7 +4,8 @@ A :class:`Runner` works inside one transaction of an operational store (the work
 the engine, a throwaway in-memory one for a backtest) and never performs an action itself:
 an action becomes a row of the outbox, delivered later by ``delivery.py``. Every decision
 uses the moment of the event or timer that caused it, not the wall clock, so a backtest over
-past events decides exactly as the engine would have.
+past events decides exactly as the engine would have. Consent is the exception: the engine
+reads it as it stands when it decides (a refusal counts at once), from ``journeys.privacy``.
 
 Ids are derived, not random: an enrolment's id is a hash of the automation, the customer and
 what let them in; an action's idempotency key a hash of (automation, version, enrolment,
@@ -32,8 +33,9 @@ from journeys.analytics.common import parse_duration
 from journeys.analytics.touchpoints import MappedTouchpoint, mapped_event, mapped_touchpoints
 from journeys.maps.model import Journey, Matcher, lookup_property
 from journeys.orchestration.automations.facts import Event, Facts
-from journeys.orchestration.automations.model import Automation, Step
+from journeys.orchestration.automations.model import Automation, Condition, Step
 from journeys.orchestration.automations.tables import EnrolmentRow, OutboxRow, StepLogRow
+from journeys.privacy.consent import ConsentBook
 
 _TEMPLATES = SandboxedEnvironment(autoescape=False)
 MESSAGES = ("webhook", "email")  # the actions quiet hours hold back
@@ -141,6 +143,10 @@ class Runner:
     current: list[Automation]  # the automations new customers enter (their files' versions)
     definitions: dict[tuple[str, int], Automation]  # every version customers may be in
     journeys: dict[str, Journey]
+    # Consent as it stands now (the operational store's history, every source); without it
+    # (a backtest), ``consent`` conditions read the statements in events as of each moment
+    # and ``purpose`` is not checked.
+    consent: ConsentBook | None = None
     stats: Counter[str] = field(default_factory=Counter)
     _timers: list[tuple[datetime, str]] = field(default_factory=list)
     _triggers: dict[str, Trigger] = field(default_factory=dict)
@@ -181,6 +187,8 @@ class Runner:
             customers = self._load_timers(until)
             customers |= {i["customer_id"] if isinstance(i, dict) else i[1] for _, _, i in items}
             self.facts.prefetch(customers)
+            if self.consent is not None and any(map(uses_consent, self.definitions.values())):
+                self.consent.prefetch(customers)
             self._load_state(customers)
             for at, _, item in sorted(items, key=lambda x: (x[0], x[1])):
                 self._fire_timers(at)
@@ -261,7 +269,7 @@ class Runner:
             # a second process racing this one) make sure a cause is applied once.
             return None
         refusal = self._reentry_refusal(a, customer, at)
-        if refusal is None and not self.facts.all_hold(a.conditions, customer, at):
+        if refusal is None and not self._all_hold(a.conditions, customer, at):
             refusal = "conditions"
         if refusal is not None:
             self.stats[f"refused_{refusal}"] += 1
@@ -289,6 +297,15 @@ class Runner:
         self.advance(row, a, at)
         return row
 
+    def _all_hold(self, conditions: list[Condition], customer: str, at: datetime) -> bool:
+        """Whether every condition holds; consent is read from the consent store when given."""
+        return all(self._holds(c, customer, at) for c in conditions)
+
+    def _holds(self, c: Condition, customer: str, at: datetime) -> bool:
+        if c.consent is not None and self.consent is not None:
+            return self.consent.allows(customer, c.consent)
+        return self.facts.holds(c, customer, at)
+
     def _reentry_refusal(self, a: Automation, customer: str, at: datetime) -> str | None:
         if any(r.automation_id == a.id for r in self._active.get(customer, ())):
             return "inside"
@@ -311,7 +328,7 @@ class Runner:
                     heapq.heappush(self._timers, (row.wake_at, row.id))
                 return
             if step.branch is not None:
-                holds = self.facts.all_hold(step.branch.conditions, row.customer_id, at)
+                holds = self._all_hold(step.branch.conditions, row.customer_id, at)
                 self._log(row, step.id, "then" if holds else "otherwise", at)
                 target = step.branch.then if holds else step.branch.otherwise
                 row.step_index = self._target(a, target, row.step_index + 1)
@@ -369,6 +386,10 @@ class Runner:
     # -- actions ------------------------------------------------------------------------
     def _act(self, row: EnrolmentRow, a: Automation, step: Step, at: datetime) -> None:
         kind = step.kind
+        if a.purpose and self.consent and not self.consent.allows(row.customer_id, a.purpose):
+            self.stats["no_consent"] += 1
+            self._log(row, step.id, "no_consent", at)
+            return
         cap = next((c for c in a.caps if c.action == kind), None)
         if cap is not None:
             since = at - parse_duration(cap.per)
@@ -497,6 +518,12 @@ class Runner:
                 at=at,
             )
         )
+
+
+def uses_consent(a: Automation) -> bool:
+    """Whether the automation declares a purpose or has a consent condition anywhere."""
+    conditions = [*a.conditions, *(c for s in a.steps if s.branch for c in s.branch.conditions)]
+    return a.purpose is not None or any(c.consent is not None for c in conditions)
 
 
 @lru_cache(maxsize=1024)

@@ -3,9 +3,10 @@
 An automation is a trigger (an event, a survey answer, entering a journey stage, inactivity, a
 segment, a date or recurring time, a prediction score crossing a threshold),
 conditions the customer must meet to enter, and steps run in order: waits, branches, random
-splits and actions. Caps, quiet hours, a goal, exit criteria and re-entry rules shape who gets
-what and when. ``version`` is raised on every change: customers already inside keep the
-version they entered with. Cross-field rules live in ``rules.py``, each with a stable code.
+splits and actions. Caps, quiet hours, a consent purpose, a goal, exit criteria and re-entry
+rules shape who gets what and when. ``version`` is raised on every change: customers already
+inside keep the version they entered with. Cross-field rules live in ``rules.py``, each with a
+stable code.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, SerializerFunctionWrapHandler, model_serializer
 
 from journeys.analytics.common import parse_duration
 from journeys.errors import InvalidInput
@@ -311,6 +312,20 @@ class Automation(Strict):
     secret_env: str | None = Field(
         default=None, description="environment variable with the webhook signing secret"
     )
+    purpose: str | None = Field(
+        default=None,
+        max_length=80,
+        description="the consent purpose its actions serve: none is sent without that consent",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_unset_purpose(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leave ``purpose`` out when absent, so the canonical JSON of a definition stored
+        before the field existed is still equal to the same file's."""
+        data: dict[str, Any] = handler(self)
+        if self.purpose is None:
+            data.pop("purpose", None)
+        return data
 
     def step_index(self, step_id: str) -> int:
         """The position of a step (len(steps) for ``exit``)."""

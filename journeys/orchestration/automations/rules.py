@@ -16,6 +16,7 @@ from journeys.maps.model import Journey
 from journeys.maps.rules import Finding, Loc, duplicates
 from journeys.orchestration.automations.model import EXIT, Automation, Condition
 from journeys.orchestration.automations.schedule import clock_time, once_moment
+from journeys.privacy import consent
 
 Rule = Callable[[Automation, dict[str, Journey]], list[Finding]]
 
@@ -37,6 +38,7 @@ RULE_CODES = (
     "schedule_weekday",
     "score_bounds",
     "unknown_action",
+    "unknown_purpose",
 )
 
 
@@ -211,6 +213,20 @@ def check_schedule(a: Automation, journeys: dict[str, Journey]) -> list[Finding]
     return found
 
 
+def check_purposes(a: Automation, journeys: dict[str, Journey]) -> list[Finding]:
+    """``purpose`` and every ``consent`` condition name a consent purpose (the setting
+    ``consent_purposes``)."""
+    named: list[tuple[Loc, str]] = [(("purpose",), a.purpose)] if a.purpose is not None else []
+    named += [((*loc, "consent"), c.consent) for loc, c in _all_conditions(a) if c.consent]
+    known = consent.purposes()
+    found = []
+    for loc, purpose in named:
+        if purpose not in known:
+            message = f"no consent purpose {purpose!r} (the purposes are: {', '.join(known)})"
+            found.append(Finding("unknown_purpose", loc, message))
+    return found
+
+
 RULES: tuple[Rule, ...] = (
     check_trigger,
     check_conditions,
@@ -221,6 +237,7 @@ RULES: tuple[Rule, ...] = (
     check_templates,
     check_timezone,
     check_schedule,
+    check_purposes,
 )
 
 
