@@ -92,12 +92,14 @@ def create_app(workspace: Workspace) -> FastAPI:
     from journeys.feedback.tickets import web as tickets_web
     from journeys.loyalty import api as loyalty_api
     from journeys.loyalty import web as loyalty_web
+    from journeys.maps import api as journeys_api
     from journeys.orchestration import api as orchestration_api
     from journeys.orchestration.automations import api as automations_api
     from journeys.prediction import api as prediction_api
     from journeys.prediction import web as prediction_web
     from journeys.privacy import api as privacy_api
     from journeys.privacy import consent_api
+    from journeys.privacy import web as privacy_web
     from journeys.security import api as security_api
     from journeys.security import web as security_web
     from journeys.web import analyse as web_analyse
@@ -106,6 +108,7 @@ def create_app(workspace: Workspace) -> FastAPI:
 
     app.include_router(tracking.router)
     app.include_router(customers.router)
+    app.include_router(journeys_api.router)
     app.include_router(web.router)
     app.include_router(web_customers.router)
     app.include_router(web_analyse.router)
@@ -123,6 +126,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(risk_api.router)
     app.include_router(prediction_web.router)
     app.include_router(privacy_api.router)
+    app.include_router(privacy_web.router)
     app.include_router(consent_api.router)
     app.include_router(security_api.router)
     app.include_router(security_web.router)

@@ -9,6 +9,9 @@ from journeys.privacy.audit import audit_log
 from journeys.privacy.erase import erase_customer
 from journeys.privacy.export import export_customer, export_zip
 from journeys.privacy.model import AuditRecord, CustomerExport, EraseIn, ErasureReceipt
+from journeys.security import audit
+from journeys.security.http import actor_of
+from journeys.workspace import Workspace
 
 router = APIRouter(prefix="/api/gdpr", tags=["privacy"])
 
@@ -30,7 +33,17 @@ def get_export_zip(request: Request, customer_id: str) -> Response:
 @router.post("/customers/{customer_id}/erase", response_model=ErasureReceipt)
 def post_erase(request: Request, customer_id: str, body: EraseIn) -> ErasureReceipt:
     """Remove the customer from every store; the receipt holds counts, no personal data."""
-    return erase_customer(workspace_of(request), customer_id, body.reason)
+    ws = workspace_of(request)
+    receipt = erase_customer(ws, customer_id, body.reason)
+    record_erasure(ws, actor_of(request), receipt)
+    return receipt
+
+
+def record_erasure(ws: Workspace, actor: str, receipt: ErasureReceipt) -> None:
+    """Who erased whom (as the privacy audit's salted hash) goes to the audit log too."""
+    target = f"customer:{receipt.id_hash}"
+    detail = {"reason": receipt.reason, "events": receipt.events, "found": receipt.found}
+    audit.record(ws, actor, "gdpr.erase", target, detail)
 
 
 @router.get("/audit", response_model=list[AuditRecord])

@@ -97,6 +97,7 @@ RULES: tuple[Rule, ...] = (
     Rule("/api/tokens*", (ADMIN,), (ADMIN,)),
     Rule("/api/audit*", (ADMIN,)),
     Rule("/api/gdpr/*", (ADMIN,), (ADMIN,)),  # the privacy audit records these
+    Rule("/privacy*", (ADMIN,), (ADMIN,)),
 )
 
 

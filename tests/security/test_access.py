@@ -140,3 +140,30 @@ def test_users_tokens_and_the_audit_from_the_cli(tmp_path: Path) -> None:
     ]
     assert all(e["actor"].startswith("cli") for e in log)
     assert "marias password" not in json.dumps(log)
+
+
+def test_who_changed_which_journey_is_in_the_audit_log(ws: Workspace) -> None:
+    path = ws.journey_files()[0]
+    text = path.read_text(encoding="utf-8")
+    journey_id = next(
+        line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("id:")
+    )
+    designer = TestClient(create_app(ws), headers=role_headers(ws, "management"))
+    viewer = TestClient(create_app(ws), headers=role_headers(ws, "governance"))
+    changed = text.replace("\nname: ", "\nname: Renamed — ", 1)
+    yaml = {"content-type": "application/yaml"}
+    assert (
+        viewer.put(f"/api/journeys/{journey_id}", content=changed, headers=yaml).status_code == 403
+    )
+    broken = designer.put(f"/api/journeys/{journey_id}", content="id: x\nstages: 3\n", headers=yaml)
+    assert broken.status_code == 422 and "line" in broken.text
+    saved = designer.put(f"/api/journeys/{journey_id}", content=changed, headers=yaml)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["name"].startswith("Renamed — ")
+    assert path.read_text(encoding="utf-8") == changed  # the same file, replaced
+    assert viewer.get(f"/api/journeys/{journey_id}").json()["name"].startswith("Renamed — ")
+    admin = TestClient(create_app(ws), headers=admin_headers(ws))
+    log = admin.get("/api/audit", params={"actor": "token:test-management"}).json()
+    assert [(e["action"], e["target"]) for e in log] == [
+        ("put_journey", f"/api/journeys/{journey_id}")  # once: the refused tries left no entry
+    ]
