@@ -37,6 +37,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from journeys.security import accounts  # noqa: E402
+from journeys.security.roles import Role  # noqa: E402
 from journeys.workspace import Workspace, _examples  # noqa: E402
 
 JOURNEYS = str(ROOT / ".venv" / "bin" / "journeys")
@@ -51,6 +53,7 @@ def main() -> None:
     _ensure_workspace(ws_dir, args.customers)
     ids = _sample_ids(ws_dir, args.ids, args.seed)
     in_process = _in_process(ws_dir, ids[:300])
+    headers = {"Authorization": f"Bearer {_token(ws_dir)}"}
     port = _free_port()
     server = subprocess.Popen(
         [JOURNEYS, "serve", "-w", str(ws_dir), "--port", str(port)],
@@ -60,8 +63,10 @@ def main() -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_ready(base)
-        result = asyncio.run(_load(base, ids, args.rate, args.seconds, args.warmup, args.seed))
+        _wait_ready(base, headers)
+        result = asyncio.run(
+            _load(base, headers, ids, args.rate, args.seconds, args.warmup, args.seed)
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -141,11 +146,19 @@ def _in_process(ws_dir: Path, ids: list[str]) -> dict[str, float]:
     return _quantiles(times)
 
 
-def _wait_ready(base: str) -> None:
+def _token(ws_dir: Path) -> str:
+    """An operations token, as a front-line system calling the API would hold."""
+    name = f"bench-nba-{os.getpid()}"
+    with Workspace.open(ws_dir) as ws:
+        return accounts.create_token(ws, name, Role.OPERATIONS, "bench").token
+
+
+def _wait_ready(base: str, headers: dict[str, str]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/api/agent/none-such", timeout=2).status_code == 404:
+            answer = httpx.get(f"{base}/api/agent/none-such", headers=headers, timeout=2)
+            if answer.status_code == 404:
                 return
         except httpx.HTTPError:
             pass
@@ -154,7 +167,13 @@ def _wait_ready(base: str) -> None:
 
 
 async def _load(
-    base: str, ids: list[str], rate: float, seconds: float, warmup: float, seed: int
+    base: str,
+    headers: dict[str, str],
+    ids: list[str],
+    rate: float,
+    seconds: float,
+    warmup: float,
+    seed: int,
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     total = int((seconds + warmup) * rate)
@@ -165,7 +184,9 @@ async def _load(
     # for one of IN_FLIGHT slots here; the wait counts in their latency all the same.
     in_flight = asyncio.Semaphore(IN_FLIGHT)
     limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=10
+    ) as client:
         start = time.perf_counter() + 0.1
 
         async def one(i: int, any_id: str, channel: str | None) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Literal, NoReturn
 
 import duckdb
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from journeys import config
 from journeys.errors import InvalidInput, QueryTimeout
@@ -118,6 +118,12 @@ class Step(BaseModel):
     where: tuple[PropertyFilter, ...] = ()
     touchpoint: str | None = None  # "journey_id/touchpoint_id"
     label: str = Field(default="", description="How the step is shown; defaults to its text.")
+
+    @model_validator(mode="after")
+    def _event_or_touchpoint(self) -> Step:
+        if (self.event is None) == (self.touchpoint is None):
+            raise ValueError("a step is either an event or a touchpoint: give exactly one")
+        return self
 
     @classmethod
     def parse(cls, text: str) -> Step:

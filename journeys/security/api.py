@@ -139,7 +139,7 @@ def audit_log(
     limit: int = Query(100, ge=1, le=1000),
     actor: str | None = Query(None, max_length=120),
     since: datetime | None = None,
-    before_id: int | None = Query(None, ge=1),
+    before_id: int | None = Query(None, ge=1, le=2**63 - 1),
 ) -> list[AuditEntry]:
     """Administrative actions, newest first."""
     return audit.entries(workspace_of(request), limit, actor, since, before_id)

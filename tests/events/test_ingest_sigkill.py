@@ -28,7 +28,7 @@ from serving import free_port
 
 VENV_BIN = Path(sys.executable).parent
 SENDER = Path(__file__).with_name("ingest_sender.py")
-KILLS = 4
+KILLS = 3
 WORKERS, BATCH = 3, 40  # concurrent client connections, messages per batch
 
 
@@ -125,7 +125,7 @@ def _stored(root: Path) -> tuple[Counter[str], int]:
 
 def _kill_while_sending(root: Path, port: int, key: str, out: Path, rng: random.Random) -> int:
     """Run the server and the client; SIGKILL the server KILLS times while batches are in
-    flight, at random moments, every other one as soon as a batch is committed but not yet
+    flight at random moments, all but the first as soon as a batch is committed but not yet
     acknowledged; then stop the client and the server cleanly. Returns the kills."""
     url = f"http://127.0.0.1:{port}"
     server = _serve(root, port)
@@ -140,7 +140,7 @@ def _kill_while_sending(root: Path, port: int, key: str, out: Path, rng: random.
             time.sleep(rng.uniform(0.05, 1.0))
             if kills == KILLS:
                 break
-            if kills % 2:
+            if kills:
                 _unacknowledged_commit(url, out)
             server.send_signal(signal.SIGKILL)
             server.wait()
@@ -181,19 +181,19 @@ def test_sigkill_during_ingest_loses_and_doubles_no_acknowledged_event(tmp_path:
     with Workspace.init(root) as ws:
         key = ws.operational.add_source("shop", channel="web").write_key
     seed = random.randrange(2**32)
+    print(f"kill moments from seed {seed}")
     kills = _kill_while_sending(root, free_port(), key, out, random.Random(seed))
 
     acks = _acks(out)
     stored, shared_seqs = _stored(root)
     figures = _figures(acks, stored, kills)
-    print(f"seed {seed}: {figures}")
+    print(figures)
     assert figures.kills == KILLS
-    assert figures.retried_batches >= 1  # the kills did cut calls the client had to resend
-    assert figures.lost == 0
-    assert figures.duplicates == 0
+    assert figures.retried_batches >= 1, figures  # the kills cut calls the client resent
+    assert (figures.lost, figures.duplicates) == (0, 0), figures
     # The client finished every batch it started, so the log holds nothing unacknowledged.
-    assert figures.unknown == 0
-    assert shared_seqs == 0
+    assert figures.unknown == 0, figures
+    assert shared_seqs == 0  # no sequence number handed out twice across restarts
     # Each acknowledgement accounts for its whole batch: stored now, or stored by an attempt
     # whose answer was lost.
     assert all(a["stored"] + a["duplicates"] == len(a["ids"]) for a in acks)

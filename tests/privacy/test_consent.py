@@ -29,13 +29,12 @@ from journeys.workspace import Workspace
 
 from factories import T0, identify, send, track
 from scenarios import D, journeys_for
+from serving import admin_headers
 
 
 @pytest.fixture
 def client(ws: Workspace) -> Iterator[TestClient]:
     """The app over ``ws``, authenticated as an admin."""
-    from serving import admin_headers
-
     with TestClient(create_app(ws), headers=admin_headers(ws)) as c:
         yield c
 
