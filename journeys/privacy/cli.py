@@ -10,11 +10,13 @@ from rich.table import Table
 
 from journeys.cli import DEFAULT_WORKSPACE, JsonOpt, WorkspaceOpt, out, print_json
 from journeys.errors import InvalidInput
+from journeys.privacy.api import record_erasure
 from journeys.privacy.audit import audit_log
 from journeys.privacy.consent import customer_consent, record_consent
 from journeys.privacy.erase import erase_customer
 from journeys.privacy.export import export_customer, export_zip
 from journeys.privacy.retention import apply_retention
+from journeys.security.audit import cli_actor
 from journeys.workspace import Workspace
 
 app: typer.Typer = typer.Typer(
@@ -63,6 +65,7 @@ def gdpr_erase(
         typer.confirm(f"Erase {customer} from every store? This cannot be undone", abort=True)
     with Workspace.open(workspace) as ws:
         receipt = erase_customer(ws, customer, reason)
+        record_erasure(ws, cli_actor(), receipt)
     if as_json:
         print_json(receipt)
         return

@@ -131,8 +131,14 @@ def test_users_tokens_and_the_audit_from_the_cli(tmp_path: Path) -> None:
         assert accounts.token_principal(ws, token["token"]) is None
         _, principal = accounts.sign_in(ws, "admin", "first admin pw")
         assert principal.role.value == "admin"
+    erased = run(
+        "gdpr", "erase", "someone@example.org", "--reason", "asked", "--yes", "-w", str(root)
+    )
+    assert erased.returncode == 0, erased.stderr
     log = json.loads(run("audit", "-w", str(root), "--json").stdout)
+    assert "someone" not in log[0]["target"] and log[0]["detail"]["reason"] == "asked"
     assert [e["action"] for e in log] == [
+        "gdpr.erase",
         "token.revoke",
         "token.create",
         "user.create",
