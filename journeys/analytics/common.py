@@ -44,6 +44,7 @@ _UNITS = {
     "w": 604800,
     "week": 604800,
 }
+MAX_DURATION = timedelta(days=36_500)  # a century: any longer is a typing error
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+?)s?\s*$")
 
 
@@ -59,6 +60,10 @@ def parse_duration(text: str, *, what: str = "duration") -> timedelta:
     seconds = float(m[1]) * _UNITS[m[2]]
     if seconds <= 0:
         raise InvalidInput(f"the {what} must be positive, not {text!r}", details={"field": what})
+    if seconds > MAX_DURATION.total_seconds():
+        raise InvalidInput(
+            f"the {what} {text!r} is longer than {MAX_DURATION.days} days", details={"field": what}
+        )
     return timedelta(seconds=seconds)
 
 

@@ -71,7 +71,8 @@ class TokenBuckets:
     """A token bucket per key: ``rate`` tokens a second, at most ``burst``; thread-safe.
 
     A key seen for the first time starts with a full bucket. Memory stays bounded: past
-    ``max_keys`` buckets, the full ones (as good as absent) are dropped, then the oldest.
+    ``max_keys`` buckets, the full ones (as good as absent) are dropped; if that many keys are
+    all busy at once, the first half seen is forgotten (their buckets start full again).
     """
 
     def __init__(
@@ -114,8 +115,9 @@ class TokenBuckets:
         ]
         for k in full:
             del self._buckets[k]
-        for k in list(self._buckets)[: max(0, len(self._buckets) - self._max_keys // 2)]:
-            del self._buckets[k]
+        if len(self._buckets) >= self._max_keys:  # that many keys busy at once: forget half
+            for k in list(self._buckets)[: len(self._buckets) - self._max_keys // 2]:
+                del self._buckets[k]
 
 
 def throttle(request: Request, write_key: str) -> None:
@@ -183,8 +185,12 @@ class Hardening:
         self.pages = _headers(CSP, frame_deny=True)
         self.api = [*self.pages, NO_STORE]
         self.docs = _headers(DOCS_CSP, frame_deny=True)
+        # "*" leaves frame-ancestors out: a CSP "*" would still refuse pages of opaque origin.
         survey_csp = CSP.replace(
-            "frame-ancestors 'none'", f"frame-ancestors {survey_frame_ancestors}"
+            "; frame-ancestors 'none'",
+            ""
+            if survey_frame_ancestors.strip() == "*"
+            else f"; frame-ancestors {survey_frame_ancestors}",
         )
         self.survey = _headers(survey_csp, frame_deny=False)
         self.names = frozenset(name for name, _ in [*self.api, *self.docs, HSTS])

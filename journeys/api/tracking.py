@@ -138,8 +138,10 @@ async def _json_body(request: Request, limit: int) -> dict[str, Any]:
         chunks.append(chunk)
     try:
         body = json.loads(b"".join(chunks))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # not JSON, not UTF-8, or an integer of over 4,300 digits
         raise MalformedJson(f"the body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # [[[[…]]]] nested deeper than the parser goes
+        raise MalformedJson("the body is not valid JSON: nested too deeply") from exc
     if not isinstance(body, dict):
         raise MalformedJson("the body must be a JSON object")
     return body

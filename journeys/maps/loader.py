@@ -172,6 +172,9 @@ def check_text(
         root = YAML(typ="rt").load(text)
     except YAMLError as e:
         return Checked(name, None, [_syntax_issue(e, text, name)])
+    except (RecursionError, ValueError) as e:  # nested past the parser's depth, huge numbers
+        issue = _issue(name, 1, 1, DOCUMENT, "yaml_syntax", f"the file cannot be read: {e}")
+        return Checked(name, None, [issue])
     if not isinstance(root, CommentedMap):
         what = "empty" if root is None else _describe(_plain(root))
         fields = ", ".join(f"{f}:" for f in list(model.model_fields)[:3])

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi import Request, Response
 from fastapi.testclient import TestClient
 
 from journeys.api.app import create_app
@@ -84,6 +85,10 @@ def test_strict_transport_security_only_over_https(ws: Workspace) -> None:
 def test_the_survey_form_may_be_framed_by_the_configured_sites(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    with TestClient(create_app(ws)) as client:  # by default any site may frame it
+        anywhere = client.get("/s/not-a-signed-link?embed=1", headers=BROWSER)
+    assert "frame-ancestors" not in anywhere.headers["content-security-policy"]
+    assert "x-frame-options" not in anywhere.headers
     monkeypatch.setenv("JOURNEYS_SURVEY_FRAME_ANCESTORS", "https://www.example.com")
     with TestClient(create_app(ws)) as client:
         form = client.get("/s/not-a-signed-link?embed=1", headers=BROWSER)
@@ -226,15 +231,17 @@ def test_many_keys_do_not_grow_the_buckets_without_bound() -> None:
 def test_an_unexpected_error_shows_no_stack_trace(ws: Workspace) -> None:
     app = create_app(ws)
 
-    async def broken(request: object) -> None:
+    async def broken(request: Request) -> Response:
         raise RuntimeError("secret internals /home/app/journeys/store.py line 42")
 
+    # A bare route (outside the route policy) that fails as a bug would, wherever it is.
     app.add_route("/broken-for-test", broken)
     with TestClient(app, raise_server_exceptions=False) as client:
         api = client.get("/broken-for-test")
         page = client.get("/broken-for-test", headers=BROWSER)
     assert api.status_code == 500
-    assert api.json() == {"error": {"code": "internal", "message": "internal error", "details": None}}
+    internal = {"code": "internal", "message": "internal error", "details": None}
+    assert api.json() == {"error": internal}
     assert page.status_code == 500
     for text in (api.text, page.text):
         assert "Traceback" not in text
@@ -242,3 +249,20 @@ def test_an_unexpected_error_shows_no_stack_trace(ws: Workspace) -> None:
         assert "RuntimeError" not in text
     assert_hardened(api)  # the 500 answer comes from outside the routes and still has them
     assert_hardened(page)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"batch": ' + b"[" * 20_000 + b"]" * 20_000 + b"}",  # deeper than the parser goes
+        b'{"batch": [{"type": "track", "event": "e", "userId": "u", "n": 1' + b"0" * 5000 + b"}]}",
+    ],
+    ids=["nested-too-deeply", "integer-of-5000-digits"],
+)
+def test_tracking_bodies_that_crashed_the_parser_are_malformed_json(
+    ws: Workspace, website: Source, body: bytes
+) -> None:
+    with TestClient(create_app(ws), raise_server_exceptions=False) as client:
+        response = client.post("/v1/batch", content=body, auth=(website.write_key, ""))
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"

@@ -82,7 +82,7 @@ class Violations:
 
 
 def visit(page: Page, path: str, base: str) -> Any:
-    response = page.goto(f"{base}{path}", wait_until="networkidle")
+    response = page.goto(f"{base}{path}", wait_until="load")
     assert response is not None and response.status == 200, path
     assert "script-src 'self'" in response.headers["content-security-policy"], path
     return response

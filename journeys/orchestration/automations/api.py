@@ -159,8 +159,8 @@ async def _text(request: Request) -> str:
     except ValidationError:
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise MalformedJson(f"the body is not JSON: {exc}") from exc
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, huge numbers, deep nests
+            raise MalformedJson(f"the body is not JSON this server reads: {exc}") from exc
     buffer = io.StringIO()
     YAML().dump(data, buffer)
     return buffer.getvalue()
