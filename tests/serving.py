@@ -6,8 +6,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
-from contextlib import contextmanager
 
 import uvicorn
 
@@ -78,10 +78,8 @@ def test_user(workspace: Workspace, role: str = "admin", teams: tuple[str, ...] 
     from journeys.security.roles import Role
 
     username = f"{role}-user"
-    try:
+    with suppress(Conflict):  # made already
         accounts.create_user(workspace, username, TEST_PASSWORD, Role(role), "tests", teams)
-    except Conflict:
-        pass
     return username
 
 
@@ -112,4 +110,5 @@ def signed_in_page_with(
     page.fill("input[name=password]", TEST_PASSWORD)
     with page.expect_navigation():
         page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_load_state("networkidle")  # the page signing in lands on has loaded its data
     return page

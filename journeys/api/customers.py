@@ -18,7 +18,7 @@ def get_customer(
     request: Request,
     customer_id: str,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ) -> CustomerProfile:
     """One customer by any of its ids: traits, ids, channels and the newest-first timeline."""
     return customer_profile(workspace_of(request).events.fresh_reader(), customer_id, limit, offset)

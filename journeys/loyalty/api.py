@@ -48,7 +48,9 @@ def put_program(request: Request, program: Program) -> Program:
 
 @router.get("/members", response_model=MemberPage)
 def list_members(
-    request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
+    request: Request,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ) -> MemberPage:
     """Members by balance, highest first."""
     return members.list_members(workspace_of(request), limit, offset)

@@ -62,7 +62,7 @@ Period = Annotated[str, AfterValidator(_period)]
 class Cap(Strict):
     """At most ``points`` from one rule per customer within ``period`` (counted at event time)."""
 
-    points: int = Field(ge=1)
+    points: int = Field(ge=1, le=1_000_000_000)
     period: Period = "30d"
 
 
@@ -73,7 +73,7 @@ class EarningRule(Strict):
     name: str | None = None
     kind: RuleKind = "event"
     match: Matcher
-    points: int | None = Field(default=None, ge=1)
+    points: int | None = Field(default=None, ge=1, le=1_000_000_000)
     points_per_unit: float | None = Field(default=None, gt=0)
     amount_property: str | None = Field(default=None, min_length=1, max_length=200)
     cap: Cap | None = None
@@ -88,8 +88,8 @@ class Referrals(Strict):
     code_property: str = Field(default="referral_code", min_length=1, max_length=200)
     signup: Matcher
     conversion: Matcher
-    friend_points: int = Field(default=0, ge=0)
-    referrer_points: int = Field(default=0, ge=0)
+    friend_points: int = Field(default=0, ge=0, le=1_000_000_000)
+    referrer_points: int = Field(default=0, ge=0, le=1_000_000_000)
 
 
 class Tier(Strict):
@@ -97,7 +97,7 @@ class Tier(Strict):
 
     id: Slug
     name: str = Field(min_length=1, max_length=200)
-    threshold: int = Field(ge=0)
+    threshold: int = Field(ge=0, le=1_000_000_000)
     benefits: list[str] = Field(default_factory=list)
 
 
@@ -113,7 +113,7 @@ class Reward(Strict):
 
     id: Slug
     name: str = Field(min_length=1, max_length=200)
-    points: int = Field(ge=1)
+    points: int = Field(ge=1, le=1_000_000_000)
     description: str | None = None
     tier: Slug | None = None
 

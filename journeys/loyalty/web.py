@@ -28,7 +28,7 @@ PAGE = 50
 
 
 @router.get("/loyalty", response_class=HTMLResponse)
-def programme(request: Request, page: int = Query(1, ge=1)) -> Response:
+def programme(request: Request, page: int = Query(1, ge=1, le=10_000_000)) -> Response:
     """The programme: its figures, members by balance, rules, tiers and rewards."""
     ws = workspace_of(request)
     program = load_program_or_none(ws)

@@ -26,7 +26,9 @@ PAGE = 50
 
 
 @router.get("/customers", response_class=HTMLResponse)
-def customers_page(request: Request, q: str | None = None, page: int = Query(1, ge=1)) -> Response:
+def customers_page(
+    request: Request, q: str | None = None, page: int = Query(1, ge=1, le=10_000_000)
+) -> Response:
     """The customer list; a search by any id goes straight to that customer."""
     if q and q.strip():
         return RedirectResponse(f"/customers/{quote(q.strip(), safe='')}", status_code=303)
@@ -45,7 +47,9 @@ def customers_page(request: Request, q: str | None = None, page: int = Query(1, 
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)
-def customer_page(request: Request, customer_id: str, page: int = Query(1, ge=1)) -> Response:
+def customer_page(
+    request: Request, customer_id: str, page: int = Query(1, ge=1, le=10_000_000)
+) -> Response:
     """One customer: identities, traits, channels and the cross-channel timeline."""
     with closing(workspace_of(request).events.fresh_reader()) as con:
         profile = customer_profile(con, customer_id, limit=PAGE + 1, offset=(page - 1) * PAGE)

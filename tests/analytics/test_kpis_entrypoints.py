@@ -19,7 +19,7 @@ from journeys.errors import InvalidInput
 from journeys.workspace import Workspace
 
 from scenarios import journeys_for
-from serving import admin_headers
+from serving import admin_headers, signed_in_page_with
 from test_kpis import SHOP, feedback_people
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -185,7 +185,7 @@ def test_the_trend_charts_are_drawn_in_chromium(shop: Workspace, server: str) ->
     failures: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page = signed_in_page_with(browser, server, shop, viewport={"width": 1280, "height": 1000})
         page.on("requestfailed", lambda r: failures.append(r.url))
         page.on("pageerror", lambda e: failures.append(str(e)))
         page.goto(f"{server}/analyse/kpis?by=stage&grain=week", wait_until="networkidle")

@@ -201,7 +201,7 @@ def test_the_http_api(shop: Workspace, server: str, api: httpx.Client) -> None:
     url = server
     m = api.get(f"{url}/api/analytics/overlay", params={"journey": "shop"}, timeout=30)
     assert m.status_code == 200 and m.json()["completed"] == 2
-    params = {"journey": "shop", "min_reach": 1}
+    params: dict[str, str | int] = {"journey": "shop", "min_reach": 1}
     p = api.get(f"{url}/api/analytics/painpoints", params=params, timeout=30)
     assert p.json()["pain_points"][0]["touchpoint"] == "product"
     d = api.get(f"{url}/api/analytics/painpoints/shop/product/customers", timeout=30)

@@ -84,7 +84,10 @@ def test_a_survey_answer_is_stored_once_per_key_on_postgresql(pg_ws: Workspace) 
         first = httpx.post(url, json=body, headers={**key, **admin}, timeout=30)
         again = httpx.post(url, json=body, headers={**key, **admin}, timeout=30)
         feed = httpx.get(
-            f"{server}/api/surveys/responses", params={"survey": "booking-effort"}, timeout=30
+            f"{server}/api/surveys/responses",
+            params={"survey": "booking-effort"},
+            headers=admin,
+            timeout=30,
         ).json()
     assert (first.status_code, again.status_code) == (201, 200), first.text
     assert again.json()["response"]["id"] == first.json()["response"]["id"]

@@ -76,7 +76,7 @@ def test_a_segment_is_saved_in_chromium(browser: Browser, server: str, ws: Works
     page.click("a[href='/analyse/segments']")
     page.fill("input[name='name']", "pro-buyers")
     page.fill("textarea[name='conditions']", "trait plan = 'pro'\ndid purchase where total > 100")
-    page.click("button[type='submit']")
+    page.click("form[data-form='segment'] button[type='submit']")  # not the nav's Sign out
     page.wait_for_url(f"{server}/analyse/segments/pro-buyers")
     assert page.locator("[data-size]").get_attribute("data-size") == "1"
     assert page.locator("table[data-table='members'] a").all_inner_texts() == ["ann"]

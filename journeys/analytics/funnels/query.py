@@ -83,7 +83,7 @@ class FunnelQuery(BaseModel):
     date_to: date | None = Field(default=None, description="Last day a step 1 may happen.")
     dropped_at: int | None = Field(default=None, description="List who dropped at this step.")
     limit: int = Field(default=50, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000_000)
     segment: str | None = Field(default=None, description="Only the customers of this segment.")
 
     @field_validator("window")

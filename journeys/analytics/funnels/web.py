@@ -31,7 +31,7 @@ def funnel_page(
     exclude: str = "",
     breakdown: str = "",
     dropped_at: int | None = Query(None),
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=10_000_000),
 ) -> Response:
     """The form; with steps, the funnel as a chart and a table, and who dropped where."""
     form = {

@@ -78,7 +78,7 @@ async def get_dropped(
     journey: str,
     touchpoint: str,
     limit: int = Query(50, ge=1, le=10_000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
     from_date: FromQ = None,
     to_date: ToQ = None,
     segment: SegmentQ = None,

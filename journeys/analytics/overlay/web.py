@@ -28,7 +28,7 @@ async def painpoints_page(request: Request, journey: str | None = None) -> Respo
 
 @router.get("/analyse/painpoints/{journey}/{touchpoint}", response_class=HTMLResponse)
 async def dropped_page(
-    request: Request, journey: str, touchpoint: str, page: int = Query(1, ge=1)
+    request: Request, journey: str, touchpoint: str, page: int = Query(1, ge=1, le=10_000_000)
 ) -> Response:
     """The customers whose journey ended at the touchpoint, linked to their timelines."""
     ws = workspace_of(request)

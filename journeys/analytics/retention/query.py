@@ -52,7 +52,7 @@ class ChurnQuery(BaseModel):
         default=None, description="Reference instant (naive UTC); none: the latest activity."
     )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000_000)
     segment: str | None = Field(default=None, description="Only the customers of this segment.")
 
 

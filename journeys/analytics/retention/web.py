@@ -33,7 +33,7 @@ def retention_page(
     mode: str = "on",
     inactive: str = "30d",
     as_of: str = "",
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=10_000_000),
 ) -> Response:
     """Retention cohorts for the start step asked (none yet: just the form) and churn."""
     form = {

@@ -65,7 +65,7 @@ async def get_segment(
     name: str,
     as_of: datetime | None = None,
     limit: int = Query(50, ge=0, le=10_000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ) -> SegmentMembers:
     """The segment, its size and a page of its customers."""
     ws = workspace_of(request)

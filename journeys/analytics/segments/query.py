@@ -52,7 +52,7 @@ class BehaviourCondition(BaseModel):
 
     kind: Literal["did"] = "did"
     step: Step
-    at_least: int = Field(default=1, ge=1)
+    at_least: int = Field(default=1, ge=1, le=1_000_000_000)
     within: str | None = None  # a duration (30d); None: any time
     negated: bool = False
 

@@ -65,7 +65,9 @@ async def segments_save(
 
 
 @router.get("/analyse/segments/{name}", response_class=HTMLResponse)
-async def segment_page(request: Request, name: str, page: int = Query(1, ge=1)) -> Response:
+async def segment_page(
+    request: Request, name: str, page: int = Query(1, ge=1, le=10_000_000)
+) -> Response:
     """One segment: its conditions, size and customers, a page at a time."""
     ws = workspace_of(request)
     segment = get(ws.operational, name)

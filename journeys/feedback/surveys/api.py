@@ -64,7 +64,7 @@ def list_invitations(
     status: str | None = Query(None, pattern="^(scheduled|skipped|answered)$"),
     due: bool = Query(False, description="Only those to send now: scheduled, due, not expired."),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ) -> list[InvitationOut]:
     """Invitations with their links, oldest due first."""
     found = answers.list_invitations(
@@ -95,7 +95,7 @@ def list_responses(
     customer: str | None = None,
     q: str | None = Query(None, description="Words in the comment."),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ) -> answers.ResponsePage:
     """Responses, newest first, with their sentiment, type and topics."""
     return answers.list_responses(

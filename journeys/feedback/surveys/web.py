@@ -311,7 +311,7 @@ def feedback_page(
     band: str | None = Query(None, pattern="^(|detractor|passive|promoter)$"),
     topic: str | None = None,
     q: str | None = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=10_000_000),
 ) -> Response:
     """Every answer, newest first, with its sentiment, type and topics; filterable."""
     ws = workspace_of(request)

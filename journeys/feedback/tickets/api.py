@@ -79,7 +79,7 @@ def list_(
     breached: bool | None = None,
     customer: str | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ) -> TicketPage:
     """Tickets matching the filters, open and most urgent first, a page at a time."""
     where = TicketFilter(

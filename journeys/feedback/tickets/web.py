@@ -44,7 +44,7 @@ def inbox(
     priority: str = "",
     team: str = "",
     breached: str = "",
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=10_000_000),
 ) -> Response:
     """The inbox: open and most urgent tickets first, filtered, a page at a time."""
     ws = workspace_of(request)
