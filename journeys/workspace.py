@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from journeys.store.operational import OperationalStore
 
 MARKER = "workspace.yaml"
+JourneyFilesKey = tuple[tuple[str, int, int], ...]  # name, mtime (ns), size of each file
 
 
 class Workspace:
@@ -39,7 +40,7 @@ class Workspace:
         self.root = Path(root)
         self.clock = clock or SystemClock()
         self._operational_url = operational_url
-        self._journeys: tuple[tuple[tuple[str, int, int], ...], list[Journey]] | None = None
+        self._journeys: tuple[JourneyFilesKey, list[Journey]] | None = None
 
     # -- layout ---------------------------------------------------------------------------
     @property
@@ -158,7 +159,7 @@ class Workspace:
         """The journey files of the workspace, by name."""
         return [self.journeys_dir / name for name, _, _ in self.journey_files_key()]
 
-    def journey_files_key(self) -> tuple[tuple[str, int, int], ...]:
+    def journey_files_key(self) -> JourneyFilesKey:
         """Name, mtime and size of every journey file: changes when any file does.
 
         Asked on every ranking and measured map, so one directory scan (``os.scandir``, whose

@@ -137,6 +137,24 @@ class _Changes:
     external: list[tuple[str, str, str, int]] = field(default_factory=list)
     merged: bool = False
 
+    def any(self) -> bool:
+        """Whether the graph changed."""
+        return bool(self.users or self.links or self.merges or self.conflicts or self.external)
+
+
+_generation = 0  # bumped after every committed change of the identity graph in this process
+
+
+def identity_generation() -> int:
+    """A number that changes whenever this process has changed an identity graph; a cache
+    of identity lookups made at one generation is valid while it stays the same."""
+    return _generation
+
+
+def _bump() -> None:
+    global _generation
+    _generation += 1
+
 
 class IdentityConsumer:
     """Keeps the identity graph up to date with the event log."""
@@ -148,6 +166,7 @@ class IdentityConsumer:
         traits = identity_traits or tuple(config.get("identity_traits").split(","))
         self.identity_traits = tuple(t.strip() for t in traits if t.strip())
         self._state: _State | None = None
+        self._changed = False
 
     def create(self, con: duckdb.DuckDBPyConnection) -> None:
         """Create the identity tables and the stitched_events view."""
@@ -165,6 +184,14 @@ class IdentityConsumer:
         """Drop the graph cached between commits: the next apply reads the tables again
         (call it after changing the tables outside :meth:`apply`, as erasure does)."""
         self._state = None
+        _bump()
+
+    def committed(self) -> None:
+        """Called once the transaction of :meth:`apply` is committed: lookups cached before
+        a change of the graph are stale from now on."""
+        if self._changed:
+            self._changed = False
+            _bump()
 
     def apply(self, con: duckdb.DuckDBPyConnection, after: int, upto: int) -> None:
         """Stitch the identities seen in events ``after < seq <= upto``."""
@@ -182,6 +209,7 @@ class IdentityConsumer:
             else:
                 self._traits(state, changes, user, traits, seq)
         _write(con, state, changes)
+        self._changed = self._changed or changes.any()
         self._state = state
 
     def _traits(self, state: _State, changes: _Changes, user: str, traits: str, seq: int) -> None:

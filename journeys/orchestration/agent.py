@@ -79,7 +79,8 @@ class AgentView(BaseModel):
 
 def agent_view(ws: Workspace, any_id: str, channel: str | None = None) -> AgentView:
     """The whole context of the customer behind any of its ids, and their next best actions."""
-    catalogue, indexes = load_catalogue(ws), journey_indexes(ws)
+    files_key = ws.journey_files_key()
+    catalogue, indexes = load_catalogue(ws, files_key), journey_indexes(ws, files_key)
     with closing(ws.events.reader()) as con:
         ctx = read_context(con, index_reader(ws.customer_index_path), any_id, ws.clock.now())
         external = _external_ids(con, ctx.user_ids) if ctx.known else {}

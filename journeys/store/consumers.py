@@ -69,6 +69,9 @@ def catch_up(con: duckdb.DuckDBPyConnection, consumer: Consumer, upto: int) -> N
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    committed = getattr(consumer, "committed", None)  # optional: told once it is durable
+    if committed is not None:
+        committed()
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, consumer: Consumer) -> None:

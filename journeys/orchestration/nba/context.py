@@ -12,10 +12,12 @@ import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from journeys.events.identity import identity_generation
 from journeys.events.profiles import resolve_customer
 from journeys.orchestration.nba.index import IndexReader
 
@@ -27,6 +29,8 @@ _KNOWN = (
 )
 
 Event = dict[str, Any]  # seq, timestamp, type, event, channel, properties, context, traits
+IDENTITY_CACHE = 100_000  # ids remembered per workspace
+_identities: dict[Path, dict[str, tuple[int, tuple[str, bool, list[str], list[str]]]]] = {}
 
 
 @dataclass
@@ -52,8 +56,7 @@ def read_context(
 ) -> CustomerContext:
     """The context of the customer behind ``any_id``; ``names`` keeps only those events
     (and identify calls, for the traits), ``limit`` only the newest."""
-    customer_id, known = resolve(con, index, any_id)
-    users, anons = _ids(con, customer_id) if known else ([], [customer_id])
+    customer_id, known, users, anons = identity_of(con, index, any_id)
     rows = [r for key in users + anons for r in index.rows(key, names)]
     rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
     events = [_event(r) for r in rows[:limit]]
@@ -66,6 +69,29 @@ def read_context(
         now=now,
         traits=latest_traits(events),
     )
+
+
+def identity_of(
+    con: duckdb.DuckDBPyConnection, index: IndexReader, any_id: str
+) -> tuple[str, bool, list[str], list[str]]:
+    """The customer behind ``any_id``, whether known, their user ids and anonymous ids.
+
+    Kept per process until the identity graph changes (``identity_generation``): a lookup is
+    a few queries on the event log, most of a ranking's time."""
+    generation = identity_generation()
+    cache = _identities.setdefault(index.path, {})
+    hit = cache.get(any_id)
+    if hit is not None and hit[0] == generation:
+        customer_id, known, users, anons = hit[1]
+        return customer_id, known, list(users), list(anons)  # the caller may change its lists
+    customer_id, known = resolve(con, index, any_id)
+    users, anons = _ids(con, customer_id) if known else ([], [customer_id])
+    found = (customer_id, known, users, anons)
+    if identity_generation() == generation:  # the graph did not change while reading
+        if len(cache) >= IDENTITY_CACHE:
+            cache.clear()
+        cache[any_id] = (generation, found)
+    return found
 
 
 def resolve(con: duckdb.DuckDBPyConnection, index: IndexReader, any_id: str) -> tuple[str, bool]:

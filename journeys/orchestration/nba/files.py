@@ -14,11 +14,11 @@ from journeys.errors import ActionsFileInvalid
 from journeys.maps.loader import Checked, check_file, check_text
 from journeys.orchestration.nba.catalogue import Catalogue
 from journeys.orchestration.nba.rules import run_rules
-from journeys.workspace import Workspace
+from journeys.workspace import JourneyFilesKey, Workspace
 
 FILE = "actions.yaml"
 
-_Key = tuple[int, int, tuple[tuple[str, int, int], ...]]
+_Key = tuple[int, int, JourneyFilesKey]
 _cache: dict[Path, tuple[_Key, Catalogue]] = {}
 _lock = threading.Lock()
 
@@ -34,15 +34,19 @@ def check_actions_text(ws: Workspace, text: str, name: str = FILE) -> Checked[Ca
     return check_text(text, name, Catalogue, lambda c: run_rules(c, journeys))
 
 
-def load_catalogue(ws: Workspace) -> Catalogue:
-    """The workspace's actions (none when it has no actions file); an invalid file raises."""
+def load_catalogue(ws: Workspace, files_key: JourneyFilesKey | None = None) -> Catalogue:
+    """The workspace's actions (none when it has no actions file); an invalid file raises.
+
+    ``files_key``: ``ws.journey_files_key()`` when the caller has it already (a ranking
+    reads it once for the catalogue and the journeys)."""
     path = actions_path(ws)
     try:
         st = path.stat()
     except FileNotFoundError:
         return Catalogue()
-    key: _Key = (st.st_mtime_ns, st.st_size, ws.journey_files_key())
-    root = ws.root.resolve()
+    journeys_key = ws.journey_files_key() if files_key is None else files_key
+    key: _Key = (st.st_mtime_ns, st.st_size, journeys_key)
+    root = ws.root
     cached = _cache.get(root)
     if cached is not None and cached[0] == key:
         return cached[1]

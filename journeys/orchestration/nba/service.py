@@ -21,7 +21,7 @@ from journeys.orchestration.nba.model import NextBestActions
 from journeys.orchestration.nba.pins import live_pins
 from journeys.orchestration.nba.positions import JourneyIndex, event_names, positions
 from journeys.orchestration.nba.ranking import Situation, rank
-from journeys.workspace import Workspace
+from journeys.workspace import JourneyFilesKey, Workspace
 
 OPEN_STATUSES = ("new", "contacted")
 
@@ -33,8 +33,8 @@ def next_best_actions(
     ws: Workspace, any_id: str, channel: str | None = None, limit: int = 3
 ) -> NextBestActions:
     """The ranked actions for the customer behind any of its ids, on ``channel`` (any if None)."""
-    catalogue = load_catalogue(ws)
-    indexes = journey_indexes(ws)
+    files_key = ws.journey_files_key()  # one directory scan for both
+    catalogue, indexes = load_catalogue(ws, files_key), journey_indexes(ws, files_key)
     with closing(ws.events.reader()) as con:
         index = index_reader(ws.customer_index_path)
         names = wanted_events(catalogue, indexes)
@@ -99,10 +99,10 @@ def customer_scores(ws: Workspace, customer_id: str) -> dict[str, float]:
         return read_scores(con, [customer_id])[customer_id]
 
 
-def journey_indexes(ws: Workspace) -> list[JourneyIndex]:
+def journey_indexes(ws: Workspace, files_key: JourneyFilesKey | None = None) -> list[JourneyIndex]:
     """The workspace's journeys indexed for matching, kept until a journey file changes."""
-    key = ws.journey_files_key()
-    root = ws.root.resolve()
+    key = ws.journey_files_key() if files_key is None else files_key
+    root = ws.root
     cached = _indexes.get(root)
     if cached is None or cached[0] != key:
         built = [JourneyIndex.of(j) for j in ws.journeys()]
