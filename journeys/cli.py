@@ -181,6 +181,7 @@ def serve(
 
 
 def _serve(ws: Workspace, host: str, port: int) -> None:
+    import gc
     import threading
 
     import uvicorn
@@ -188,12 +189,19 @@ def _serve(ws: Workspace, host: str, port: int) -> None:
     from journeys.api.app import create_app
     from journeys.feedback.text import warm_up
 
-    # The comment models take seconds to load: load them now, not on the first survey answer.
-    threading.Thread(target=warm_up, name="text-models", daemon=True).start()
+    def load_models() -> None:
+        # The comment models take seconds to load: load them now, not on the first survey
+        # answer. They are millions of long-lived objects: frozen out of the garbage
+        # collector's sweeps, which would otherwise pause every request for a while.
+        warm_up()
+        gc.collect()
+        gc.freeze()
 
+    threading.Thread(target=load_models, name="text-models", daemon=True).start()
     out.print(
-        f"Journeys is serving workspace {ws.root} on http://{host}:{port}/ "
-        "(no login needed yet). Press Ctrl+C to stop.",
+        f"Journeys is serving workspace {ws.root} on http://{host}:{port}/ (sign in at "
+        f"http://{host}:{port}/login; `journeys users create-admin` makes the first admin). "
+        "Press Ctrl+C to stop.",
         highlight=False,
     )
     uvicorn.run(create_app(ws), host=host, port=port, log_level="warning")

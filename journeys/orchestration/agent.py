@@ -82,7 +82,8 @@ def agent_view(ws: Workspace, any_id: str, channel: str | None = None) -> AgentV
     files_key = ws.journey_files_key()
     catalogue, indexes = load_catalogue(ws, files_key), journey_indexes(ws, files_key)
     with closing(ws.events.reader()) as con:
-        ctx = read_context(con, index_reader(ws.customer_index_path), any_id, ws.clock.now())
+        index = index_reader(ws.customer_index_path)
+        ctx = read_context(lambda: con, index, any_id, ws.clock.now())
         external = _external_ids(con, ctx.user_ids) if ctx.known else {}
     tickets = open_tickets(ws, ctx.customer_id)
     nba = rank_for(ws, catalogue, indexes, ctx, channel, limit=5, tickets=tickets)

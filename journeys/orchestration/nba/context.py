@@ -9,7 +9,7 @@ asks for.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -46,8 +46,29 @@ class CustomerContext:
     traits: dict[str, Any] = field(default_factory=dict)
 
 
+class OnDemand:
+    """A reader connection of the event log opened only if asked for (a ranking whose
+    customer's ids are cached needs none), and closed at the end of the ``with``."""
+
+    def __init__(self, open_reader: Callable[[], duckdb.DuckDBPyConnection]) -> None:
+        self._open = open_reader
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def __call__(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = self._open()
+        return self._con
+
+    def __enter__(self) -> OnDemand:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._con is not None:
+            self._con.close()
+
+
 def read_context(
-    con: duckdb.DuckDBPyConnection,
+    connect: Callable[[], duckdb.DuckDBPyConnection],
     index: IndexReader,
     any_id: str,
     now: datetime,
@@ -56,7 +77,7 @@ def read_context(
 ) -> CustomerContext:
     """The context of the customer behind ``any_id``; ``names`` keeps only those events
     (and identify calls, for the traits), ``limit`` only the newest."""
-    customer_id, known, users, anons = identity_of(con, index, any_id)
+    customer_id, known, users, anons = identity_of(connect, index, any_id)
     rows = [r for key in users + anons for r in index.rows(key, names)]
     rows.sort(key=lambda r: (r[1], r[0]), reverse=True)
     events = [_event(r) for r in rows[:limit]]
@@ -72,7 +93,7 @@ def read_context(
 
 
 def identity_of(
-    con: duckdb.DuckDBPyConnection, index: IndexReader, any_id: str
+    connect: Callable[[], duckdb.DuckDBPyConnection], index: IndexReader, any_id: str
 ) -> tuple[str, bool, list[str], list[str]]:
     """The customer behind ``any_id``, whether known, their user ids and anonymous ids.
 
@@ -84,6 +105,7 @@ def identity_of(
     if hit is not None and hit[0] == generation:
         customer_id, known, users, anons = hit[1]
         return customer_id, known, list(users), list(anons)  # the caller may change its lists
+    con = connect()
     customer_id, known = resolve(con, index, any_id)
     users, anons = _ids(con, customer_id) if known else ([], [customer_id])
     found = (customer_id, known, users, anons)

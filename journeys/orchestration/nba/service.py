@@ -14,7 +14,7 @@ from journeys.feedback.tickets.service import summary
 from journeys.feedback.tickets.tables import TicketRow
 from journeys.orchestration.automations.scores import read_scores
 from journeys.orchestration.nba.catalogue import Catalogue
-from journeys.orchestration.nba.context import CustomerContext, read_context
+from journeys.orchestration.nba.context import CustomerContext, OnDemand, read_context
 from journeys.orchestration.nba.files import load_catalogue
 from journeys.orchestration.nba.index import index_reader
 from journeys.orchestration.nba.model import NextBestActions
@@ -35,10 +35,10 @@ def next_best_actions(
     """The ranked actions for the customer behind any of its ids, on ``channel`` (any if None)."""
     files_key = ws.journey_files_key()  # one directory scan for both
     catalogue, indexes = load_catalogue(ws, files_key), journey_indexes(ws, files_key)
-    with closing(ws.events.reader()) as con:
+    with OnDemand(ws.events.reader) as connect:
         index = index_reader(ws.customer_index_path)
         names = wanted_events(catalogue, indexes)
-        ctx = read_context(con, index, any_id, ws.clock.now(), names=names)
+        ctx = read_context(connect, index, any_id, ws.clock.now(), names=names)
     return rank_for(ws, catalogue, indexes, ctx, channel, limit)
 
 
