@@ -426,6 +426,39 @@ app.add_typer(prediction_cli.app, name="predict")
 from journeys.privacy import cli as privacy_cli  # noqa: E402
 
 app.add_typer(privacy_cli.app, name="gdpr")
+
+
+@app.command("migrate")
+def migrate_command(
+    new: Annotated[
+        str | None,
+        typer.Option(
+            "--new",
+            help="Write a new migration, named so, from the models' changes (for developers).",
+        ),
+    ] = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    as_json: JsonOpt = False,
+) -> None:
+    """Bring the operational store's schema to the newest revision (opening a workspace does
+    it too) and print the revisions."""
+    from journeys.store.migrate import new_migration
+
+    if new is not None:
+        out.print(f"Wrote {new_migration(new)}", highlight=False)
+        return
+    from journeys.store.migrate import head, migrate
+
+    with Workspace.open(workspace) as ws:
+        before, now = migrate(ws.operational.engine)
+    if as_json:
+        print_json({"before": before, "now": now, "newest": head()})
+    elif before == now:
+        out.print(f"The operational store is at the newest revision, {now}.", highlight=False)
+    else:
+        out.print(f"The operational store went from revision {before} to {now}.", highlight=False)
+
+
 from journeys.security import cli as security_cli  # noqa: E402
 
 app.add_typer(security_cli.users_app, name="users")

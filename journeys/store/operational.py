@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
     pass
 
 
-# Modules that declare tables on Base; imported before ``create_all``.
+# Modules that declare tables on Base; imported before the migrations run (and by them).
 TABLE_MODULES = (
     "journeys.feedback.surveys.tables",
     "journeys.feedback.tickets.tables",
@@ -35,7 +35,16 @@ TABLE_MODULES = (
     "journeys.orchestration.nba.pins",
     "journeys.privacy.consent",
     "journeys.security.model",
+    "journeys.orchestration.automations.tables",
+    "journeys.privacy.audit",
+    "journeys.analytics.segments.store",
 )
+
+
+def import_table_modules() -> None:
+    """Import every module that declares tables, so ``Base.metadata`` holds them all."""
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
 
 
 class SourceRow(Base):
@@ -74,9 +83,9 @@ class OperationalStore:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_wal)
         self.clock = clock or SystemClock()
-        for module in TABLE_MODULES:
-            importlib.import_module(module)
-        Base.metadata.create_all(self.engine)
+        from journeys.store.migrate import migrate
+
+        migrate(self.engine)
         self._keys: dict[str, Source] = {}
 
     def close(self) -> None:

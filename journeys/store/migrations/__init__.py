@@ -1,0 +1,1 @@
+"""Alembic migrations of the operational store (see journeys/store/migrate.py)."""
