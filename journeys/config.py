@@ -57,6 +57,12 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLAlchemy URL of the operational store, e.g. postgresql+psycopg://user@host/db "
         "(empty: the workspace's SQLite file journeys.sqlite).",
     ),
+    Setting(
+        "signing_secret",
+        "",
+        "Secret that signs survey links (empty: the workspace's own secret.key); give every "
+        "server of a deployment the same one, from the environment.",
+    ),
     # Sign-in and sessions of the web UI.
     Setting("session_hours", "12", "Hours a web sign-in lasts without activity."),
     Setting("login_max_failures", "5", "Failed sign-ins in a row that lock a user out."),

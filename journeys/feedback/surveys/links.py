@@ -15,6 +15,7 @@ from pathlib import Path
 from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import BaseModel
 
+from journeys import config
 from journeys.errors import LinkExpired, LinkInvalid
 from journeys.workspace import Workspace
 
@@ -31,7 +32,12 @@ class LinkClaims(BaseModel):
 
 
 def workspace_secret(root: Path) -> str:
-    """The workspace's signing secret, created (readable by the owner only) on first use."""
+    """The signing secret: the setting ``signing_secret`` (its environment variable, for
+    deployments where several servers must sign alike), else the workspace's own, created
+    (readable by the owner only) on first use."""
+    configured = config.get("signing_secret").strip()
+    if configured:
+        return configured
     path = root / SECRET_FILE
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
