@@ -188,6 +188,7 @@ def _serve(ws: Workspace, host: str, port: int) -> None:
 
     from journeys.api.app import create_app
     from journeys.feedback.text import warm_up
+    from journeys.security.accounts import has_admin
 
     def load_models() -> None:
         # The comment models take seconds to load: load them now, not on the first survey
@@ -198,6 +199,12 @@ def _serve(ws: Workspace, host: str, port: int) -> None:
         gc.freeze()
 
     threading.Thread(target=load_models, name="text-models", daemon=True).start()
+    if not has_admin(ws):
+        out.print(
+            f"Nobody can sign in yet: `journeys users create-admin -w {ws.root}` makes the "
+            "first admin.",
+            highlight=False,
+        )
     out.print(
         f"Journeys is serving workspace {ws.root} on http://{host}:{port}/ (sign in at "
         f"http://{host}:{port}/login; `journeys users create-admin` makes the first admin). "
@@ -426,6 +433,38 @@ app.add_typer(prediction_cli.app, name="predict")
 from journeys.privacy import cli as privacy_cli  # noqa: E402
 
 app.add_typer(privacy_cli.app, name="gdpr")
+
+
+export_app = typer.Typer(help="Export the event log for other engines.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("parquet")
+def export_parquet_command(
+    workspace: WorkspaceOpt = Path(DEFAULT_WORKSPACE),
+    folder: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Folder to export to (default: setting parquet_export_dir)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export the events not exported yet as Parquet files by date, with identity snapshots."""
+    from journeys.errors import InvalidInput
+    from journeys.store.parquet_export import configured_folder, export_parquet
+
+    with Workspace.open(workspace) as ws:
+        target = folder or configured_folder(ws)
+        if target is None:
+            raise InvalidInput("no folder to export to: give --dir or set parquet_export_dir")
+        result = export_parquet(ws, target)
+    if as_json:
+        print_json({**result.__dict__, "files": [str(f) for f in result.files]})
+    else:
+        out.print(
+            f"Exported {result.events:,} event(s) (seq {result.after + 1}-{result.upto}) to "
+            f"{result.folder} in {len(result.files)} file(s).",
+            highlight=False,
+        )
 
 
 @app.command("migrate")

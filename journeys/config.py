@@ -120,6 +120,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Events older than this many days are deleted, daily by the server (0: keep forever).",
     ),
     Setting(
+        "parquet_export_dir",
+        "",
+        "Folder the server exports the event log to as Parquet, by date (relative: inside the "
+        "workspace; empty: no export).",
+    ),
+    Setting("parquet_export_seconds", "60", "How often the server exports new events as Parquet."),
+    Setting(
         "consent_purposes",
         "marketing,surveys,personalisation",
         "The purposes a customer grants or refuses consent for (comma-separated).",

@@ -25,6 +25,7 @@ from journeys.orchestration.automations.tasks import tick as automations_tick
 from journeys.prediction.service import score_all
 from journeys.privacy.retention import apply_retention, retention_interval
 from journeys.security.http import AuditMiddleware, Unauthenticated, authorise
+from journeys.store.parquet_export import export_configured, export_interval
 from journeys.workspace import Workspace
 
 STATIC = Path(__file__).parent.parent / "web" / "static"
@@ -63,6 +64,9 @@ def create_app(workspace: Workspace) -> FastAPI:
                 lambda: score_all(workspace),
             ),
             background.every(retention_interval(), "retention", lambda: apply_retention(workspace)),
+            background.every(
+                export_interval(), "parquet export", lambda: export_configured(workspace)
+            ),
         ):
             yield
         workspace.close()

@@ -23,7 +23,7 @@ from journeys.privacy import eventstore as es
 from journeys.privacy import operational as op
 from journeys.privacy.customers import customer_ids, customer_seqs, unknown
 from journeys.privacy.model import CustomerIds, ErasureReceipt
-from journeys.store import segments
+from journeys.store import parquet_export, segments
 from journeys.store.eventlog import EventLog
 from journeys.workspace import Workspace
 
@@ -103,6 +103,9 @@ def _erase_events(
     ]
     segments.mark_seq(con, log.last_seq)  # the newest events may go: their seqs stay used
     removed = es.remove(con, removals)
+    exported = parquet_export.erase_rows(con, seqs, [*users, *anons])
+    if exported:
+        removed["parquet export (rows)"] = exported
     _forget_cached_identities(log)
     indexed = es.remove_from_index(index, [*users, *anons])
     if indexed:

@@ -17,7 +17,7 @@ from journeys import config
 from journeys.privacy import audit
 from journeys.privacy import eventstore as es
 from journeys.privacy.model import RetentionReceipt
-from journeys.store import segments
+from journeys.store import parquet_export, segments
 from journeys.store.eventlog import EventLog
 from journeys.workspace import Workspace
 
@@ -62,6 +62,7 @@ def _expire(
     tables = ["event_rows", *es.segment_tables(con), "trait_history"]
     segments.mark_seq(con, log.last_seq)
     removed = es.remove(con, [es.Removal(t, older, [cutoff]) for t in tables])
+    parquet_export.expire(con, cutoff)
     indexed = es.remove_from_index(index, [], before=cutoff.strftime("%Y-%m-%d %H:%M:%S.%f"))
     if indexed:
         removed["customer_events (customer-events.sqlite)"] = indexed

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -173,3 +174,27 @@ def test_who_changed_which_journey_is_in_the_audit_log(ws: Workspace) -> None:
     assert [(e["action"], e["target"]) for e in log] == [
         ("put_journey", f"/api/journeys/{journey_id}")  # once: the refused tries left no entry
     ]
+
+
+def test_serve_tells_how_to_make_the_first_admin(tmp_path: Path) -> None:
+    from serving import free_port
+
+    root = tmp_path / "fresh"
+    Workspace.init(root).close()
+    port = free_port()
+    journeys = str(Path(sys.executable).parent / "journeys")
+    cmd = [journeys, "serve", "-w", str(root), "--port", str(port)]
+    log = tmp_path / "serve.log"
+    with log.open("w", encoding="utf-8") as out:
+        server = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=os.environ)
+        try:
+            deadline = time.monotonic() + 60
+            while "Nobody can sign in yet" not in log.read_text(encoding="utf-8"):
+                assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+                time.sleep(0.1)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    text = " ".join(log.read_text(encoding="utf-8").split())  # the console wraps long lines
+    assert f"http://127.0.0.1:{port}/login" in text
+    assert "journeys users create-admin" in text
