@@ -214,7 +214,8 @@ def record_consent(
 
 def _aliases_of(ws: Workspace, any_id: str) -> tuple[str, list[str]]:
     """The stitched customer behind ``any_id`` and every id their rows may be under."""
-    ids = customer_ids(ws.events.fresh_reader(), any_id)
+    with closing(ws.events.fresh_reader()) as con:
+        ids = customer_ids(con, any_id)
     if ids is None:
         return any_id, [any_id]
     return ids.customer_id, list(dict.fromkeys([ids.customer_id, *ids.user_ids,
