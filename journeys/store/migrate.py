@@ -23,10 +23,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
 FOLDER = Path(__file__).parent / "migrations"
 BASELINE = "0001"  # the schema of the stores made before migrations
+LOCK_KEY = 0x4A6F75726E657973  # "Journeys": the advisory lock migrations take on PostgreSQL
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -58,7 +59,13 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
     if before == head():
         return before, before
     with engine.begin() as connection:
-        before = current(connection)  # again, inside the transaction
+        if connection.dialect.name == "postgresql":
+            # Processes starting together migrate one after the other (the lock ends with
+            # the transaction). A SQLite store is migrated by the process that makes or
+            # opens the workspace first; two processes upgrading one file at the same
+            # instant are not guarded.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        before = current(connection)  # again, inside the transaction (and the lock)
         if before is None:
             made_before = inspect(connection).has_table("sources")
             _create_tables(connection)

@@ -123,3 +123,28 @@ def test_the_cli_reports_the_revision_and_writes_a_new_migration(
         assert migrations.head() == "0002"
     finally:
         migrations.head.cache_clear()
+
+
+def test_servers_starting_together_on_postgresql_migrate_one_after_the_other(
+    postgres_server: str,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = postgres.new_database(postgres_server)
+
+    def open_store(_: int) -> str | None:
+        store = OperationalStore(url)
+        try:
+            with store.engine.connect() as connection:
+                return current(connection)
+        finally:
+            store.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        revisions = list(pool.map(open_store, range(4)))
+    assert revisions == [head()] * 4
+    engine = create_engine(url)
+    try:
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
