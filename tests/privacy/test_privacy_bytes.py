@@ -17,8 +17,13 @@ NEEDLE = "erased.person@example.org"
 
 
 def a_log(path: Path) -> duckdb.DuckDBPyConnection:
-    """A database with a table of 300,000 rows, one in the middle the person's, checkpointed."""
+    """A database with a table of 300,000 rows, one in the middle the person's, checkpointed.
+
+    Stored uncompressed so the value's bytes can be searched for: DuckDB picks a string
+    compression per column segment from a sample (FSST scrambles the bytes), and which one it
+    picks can differ from run to run."""
     con = duckdb.connect(str(path))
+    con.execute("SET force_compression = 'uncompressed'")
     con.execute(
         "CREATE TABLE event_rows AS SELECT i AS seq,"
         " CASE WHEN i = 150000 THEN ? ELSE 'user-' || (i % 5000) END AS user_id,"
