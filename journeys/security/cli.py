@@ -68,9 +68,7 @@ def add_user(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a user; the password is read from the terminal (or JOURNEYS_USER_PASSWORD)."""
-    password = os.environ.get("JOURNEYS_USER_PASSWORD") or typer.prompt(
-        "Password", hide_input=True, confirmation_prompt=True
-    )
+    password = _new_password("Password")
     with Workspace.open(workspace) as ws:
         user = accounts.create_user(
             ws, username, password, parse_role(role), audit.cli_actor(), teams or (), pii
@@ -116,12 +114,7 @@ def update_user(
     as_json: JsonOpt = False,
 ) -> None:
     """Change a user's role, teams, grant, activity or password (their sessions end)."""
-    secret = (
-        os.environ.get("JOURNEYS_USER_PASSWORD")
-        or typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-        if password
-        else None
-    )
+    secret = _new_password("New password") if password else None
     with Workspace.open(workspace) as ws:
         user = accounts.update_user(
             ws,
@@ -217,3 +210,11 @@ def audit_command(
         detail = ", ".join(f"{k}={v}" for k, v in e.detail.items())
         table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.target, detail)
     out.print(table)
+
+
+def _new_password(prompt: str) -> str:
+    """A user's password: JOURNEYS_USER_PASSWORD, else typed twice in the terminal."""
+    typed: str = os.environ.get("JOURNEYS_USER_PASSWORD") or typer.prompt(
+        prompt, hide_input=True, confirmation_prompt=True
+    )
+    return typed

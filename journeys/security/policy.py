@@ -10,6 +10,7 @@ it is given a rule; the route-table test walks every route against this table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Final
 
 from journeys.security.roles import Permission
@@ -101,6 +102,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+@cache  # asked on every request, and the route templates are few
 def rule_for(template: str) -> Rule | None:
     """The most specific rule for a route template, or None (then nobody may call it)."""
     exact = [r for r in RULES if r.path == template]
