@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from journeys.clock import Clock, SystemClock
-from journeys.errors import NotFound, WorkspaceExists
+from journeys.errors import InvalidInput, NotFound, WorkspaceExists
 
 if TYPE_CHECKING:
     from journeys.maps.model import Journey
@@ -106,6 +106,38 @@ class Workspace:
                 f"create one with `journeys init {ws.root}`"
             )
         return ws
+
+    def setting(self, name: str) -> str:
+        """A setting in force for this workspace: its environment variable, else the
+        ``settings:`` map of workspace.yaml, else the default (``journeys.config``)."""
+        from journeys import config
+
+        declared = config.SETTINGS_BY_NAME[name]
+        if declared.env in os.environ:
+            return os.environ[declared.env]
+        value = self.settings().get(name)
+        return declared.default if value is None else str(value)
+
+    def settings(self) -> dict[str, object]:
+        """The ``settings:`` map of workspace.yaml (empty when it has none)."""
+        from ruamel.yaml import YAML
+
+        from journeys import config
+
+        marker = self.root / MARKER
+        if not marker.is_file():
+            return {}
+        data = YAML(typ="safe").load(marker.read_text(encoding="utf-8")) or {}
+        found = data.get("settings") or {}
+        if not isinstance(found, dict):
+            raise InvalidInput(f"{marker}: 'settings' must be a map of setting names to values")
+        unknown = sorted(set(found) - set(config.SETTINGS_BY_NAME))
+        if unknown:
+            raise InvalidInput(
+                f"{marker}: unknown setting(s) {', '.join(unknown)}; see `journeys.config`",
+                details={"field": "settings", "value": unknown},
+            )
+        return dict(found)
 
     def exists(self) -> bool:
         """Whether the folder has been initialised as a workspace."""

@@ -11,7 +11,8 @@ import json
 import re
 import threading
 from datetime import date, timedelta
-from typing import Any, Literal, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -22,6 +23,9 @@ from journeys.errors import InvalidInput, QueryTimeout
 from journeys.maps.model import Journey, Matcher, PropertyFilter
 from journeys.store.duck import literal
 
+if TYPE_CHECKING:
+    from journeys.workspace import Workspace
+
 # Funnels and the directly-follows graph have two engines giving the same answer: the SQL
 # plan and a compiled pass (numba). ``auto`` takes the compiled one from this many events on;
 # below it the answer comes in well under a second anyway, without loading the compiler.
@@ -29,6 +33,58 @@ Engine = Literal["auto", "kernel", "sql"]
 KERNEL_FROM = 1_000_000
 
 EVENTS = "stitched_events"  # the relation analyses read: events plus customer_id and known
+ENGINES = ("duckdb", "spark")  # the setting analytics_engine
+
+
+class Result(Protocol):
+    def to_arrow_table(self) -> pa.Table: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchone(self) -> Any: ...
+
+
+class Connection(Protocol):
+    """What an analysis reads through: a DuckDB read connection of the event log, or a
+    ``journeys.analytics.spark.SparkReader`` over the Parquet export."""
+
+    def execute(self, sql: str, params: Any = ...) -> Any: ...
+    def interrupt(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def analytics_reader(workspace: Workspace) -> Connection:
+    """A read connection on the workspace's analytics engine (setting ``analytics_engine``).
+
+    ``duckdb``: the event log, caught up with every committed event. ``spark``: the Parquet
+    export at ``spark_events_dir`` (else ``parquet_export_dir``), as of its latest run."""
+    engine = workspace.setting("analytics_engine").strip().lower()
+    if engine == "duckdb":
+        return workspace.events.fresh_reader()
+    if engine != "spark":
+        fail(
+            "unknown_engine",
+            "analytics_engine",
+            f"unknown analytics engine {engine!r}: choose one of {', '.join(ENGINES)}",
+            engine,
+        )
+    from journeys.analytics.spark import SparkReader
+
+    folder = workspace.setting("spark_events_dir") or workspace.setting("parquet_export_dir")
+    if not folder:
+        fail(
+            "no_export",
+            "spark_events_dir",
+            "the spark engine reads the Parquet export: set spark_events_dir (or "
+            "parquet_export_dir) to its folder",
+        )
+    if "://" not in folder and not Path(folder).is_absolute():
+        folder = str(workspace.root / folder)
+    return SparkReader(folder, workspace.setting("spark_master"))
+
+
+def is_spark(con: object) -> bool:
+    """Whether a connection runs on Spark (the compiled DuckDB passes do not apply)."""
+    return getattr(con, "engine", "duckdb") == "spark"
+
 
 _UNITS = {
     "s": 1,
@@ -249,7 +305,7 @@ def time_limit() -> float:
 
 
 def run_query(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     sql: str,
     params: list[Any] | dict[str, Any] | None = None,
     *,
@@ -262,7 +318,7 @@ def run_query(
     timer.start()
     try:
         return con.execute(sql, params or []).to_arrow_table()
-    except duckdb.InterruptException as exc:
+    except (duckdb.InterruptException, QueryTimeout) as exc:
         raise QueryTimeout(
             f"{what} ran longer than {limit:g} s and was stopped; narrow it (dates, steps, a "
             "segment) or raise the setting query_timeout",

@@ -4,6 +4,8 @@ FOLDER/
   events/event_date=2026-03-02/events-000000000001-000000001000.parquet
   identity/users.parquet   user_id → customer_id (full snapshot, replaced each run)
   identity/links.parquet   anonymous_id → user_id (full snapshot, replaced each run)
+  identity/traits.parquet  identify traits: user_id, trait, value (JSON text), timestamp, seq
+  identity/scores.parquet  stored prediction scores: model, customer_id, score (once scored)
 
 Each run writes the events after the folder's cursor (table ``parquet_exports``, one row per
 folder ever exported to) up to the last committed ``seq``: one DuckDB ``COPY … PARTITION_BY
@@ -56,7 +58,12 @@ _SELECT = ", ".join(
 _IDENTITY = {
     "users": "SELECT user_id, customer_id FROM identity_users ORDER BY user_id",
     "links": "SELECT anonymous_id, user_id FROM identity_links ORDER BY anonymous_id",
+    # Identify traits, for segments on traits (the values as JSON text).
+    "traits": "SELECT user_id, trait, CAST(value AS VARCHAR) AS value, timestamp, seq "
+    "FROM trait_history ORDER BY user_id, seq",
 }
+# The stored prediction scores, for segments on scores; the table exists once a model scored.
+_SCORES = "SELECT model, customer_id, score FROM prediction_scores ORDER BY model, customer_id"
 
 
 @dataclass(frozen=True)
@@ -223,7 +230,13 @@ def _write_identity(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     """Replace the identity snapshots, each atomically."""
     identity = folder / IDENTITY_DIR
     identity.mkdir(parents=True, exist_ok=True)
-    for name, sql in _IDENTITY.items():
+    snapshots = dict(_IDENTITY)
+    scored = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'prediction_scores'"
+    ).fetchone()
+    if scored and scored[0]:
+        snapshots["scores"] = _SCORES
+    for name, sql in snapshots.items():
         tmp = identity / f".{name}-{uuid.uuid4().hex}.parquet"
         con.execute(f"COPY ({sql}) TO {literal(str(tmp))} (FORMAT parquet)")
         _fsync(tmp)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from contextlib import closing
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
-from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.common import EVENTS, Connection, analytics_reader, run_query
 from journeys.analytics.conformance.builder import (
     build_conformance,
     build_sequences,
@@ -45,7 +44,7 @@ def conformance(workspace: Workspace, query: ConformanceQuery) -> ConformanceRes
     """How far customers follow a journey's designed stage order, and how the rest deviate."""
     validate(query)
     journey = workspace.journey(query.journey)
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         events = segment_relation(workspace, con, query.segment)
         return run_conformance(con, query, journey, events)
 
@@ -53,12 +52,12 @@ def conformance(workspace: Workspace, query: ConformanceQuery) -> ConformanceRes
 def stage_sequences(workspace: Workspace, journey_id: str) -> pa.Table:
     """Per customer the stages of a journey they visited, in order, repeats collapsed."""
     touchpoints = measurable(workspace.journey(journey_id))
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         return run_query(con, build_sequences(touchpoints), what="the stage sequences")
 
 
 def run_conformance(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     query: ConformanceQuery,
     journey: Journey,
     relation: str = EVENTS,

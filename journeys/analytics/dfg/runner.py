@@ -15,7 +15,14 @@ from typing import Any
 
 import duckdb
 
-from journeys.analytics.common import EVENTS, KERNEL_FROM, Engine, run_query
+from journeys.analytics.common import (
+    EVENTS,
+    KERNEL_FROM,
+    Connection,
+    Engine,
+    analytics_reader,
+    run_query,
+)
 from journeys.analytics.dfg.builder import build_dfg, count_sql
 from journeys.analytics.dfg.query import DfgQuery
 from journeys.analytics.dfg.result import DfgEdge, DfgNode, DfgResult
@@ -31,12 +38,12 @@ def dfg(workspace: Workspace, query: DfgQuery | None = None) -> DfgResult:
     query = query or DfgQuery()
     validate(query)
     journey = workspace.journey(query.journey) if query.journey else None
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         return run_dfg(con, query, journey, segment_relation(workspace, con, query.segment))
 
 
 def run_dfg(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     query: DfgQuery,
     journey: Journey | None = None,
     relation: str = EVENTS,
@@ -47,7 +54,9 @@ def run_dfg(
     validate(query)
     touchpoints = measurable(journey) if journey is not None else None
     found = None
-    if engine == "kernel" or (engine == "auto" and _large(con, query, relation)):
+    duck = isinstance(con, duckdb.DuckDBPyConnection)  # the kernel is DuckDB's fast path
+    if duck and (engine == "kernel" or (engine == "auto" and _large(con, query, relation))):
+        assert isinstance(con, duckdb.DuckDBPyConnection)
         from journeys.analytics.dfg.kernel import kernel_edges  # loads numba
 
         found = kernel_edges(con, query, touchpoints, relation)
@@ -72,7 +81,7 @@ def run_dfg(
     )
 
 
-def _large(con: duckdb.DuckDBPyConnection, query: DfgQuery, relation: str) -> bool:
+def _large(con: Connection, query: DfgQuery, relation: str) -> bool:
     """Whether the graph reads at least KERNEL_FROM events."""
     sql, params = count_sql(query, relation, KERNEL_FROM)
     counted = run_query(con, sql, params, what="the directly-follows graph").column(0)
@@ -80,7 +89,7 @@ def _large(con: duckdb.DuckDBPyConnection, query: DfgQuery, relation: str) -> bo
 
 
 def _sql_edges(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     query: DfgQuery,
     touchpoints: list[MappedTouchpoint] | None,
     relation: str,
@@ -97,7 +106,7 @@ def _sql_edges(
 
 
 def _run(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     query: DfgQuery,
     touchpoints: list[MappedTouchpoint] | None,
     relation: str,

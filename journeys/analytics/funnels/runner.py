@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from journeys.analytics.common import EVENTS, Engine, run_query
+from journeys.analytics.common import EVENTS, Connection, Engine, analytics_reader, run_query
 from journeys.analytics.funnels import builder, kernel, rules
 from journeys.analytics.funnels.query import FunnelQuery
 from journeys.analytics.funnels.result import (
@@ -33,13 +33,13 @@ def funnel(workspace: Workspace, query: FunnelQuery, engine: Engine = "auto") ->
     ``engine``: ``sql`` (the SQL plan), ``kernel`` (the compiled pass, ``kernel.py``) or
     ``auto`` (the kernel from ``common.KERNEL_FROM`` events on); all give the same answer."""
     journeys = {j.id: j for j in workspace.journeys()}
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         relation = segment_relation(workspace, con, query.segment)
         return run(con, query, journeys, relation, engine=engine)
 
 
 def run(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     query: FunnelQuery,
     journeys: dict[str, Journey],
     relation: str = EVENTS,
@@ -48,7 +48,10 @@ def run(
 ) -> FunnelResult:
     """The funnel over ``relation`` on a connection (tests and benchmarks pass their own)."""
     rules.validate(query, journeys)
-    if not kernel.uses_kernel(con, engine, relation):
+    # The kernel is DuckDB's fast path; Spark runs the SQL plan.
+    if not isinstance(con, duckdb.DuckDBPyConnection) or not kernel.uses_kernel(
+        con, engine, relation
+    ):
         return _run(con, query, journeys, relation, None)
     ids = query.dropped_at is not None
     walked = kernel.walk(con, query, journeys, relation, with_ids=ids)
@@ -63,7 +66,7 @@ def run(
 
 
 def _run(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     query: FunnelQuery,
     journeys: dict[str, Journey],
     relation: str,
@@ -114,7 +117,7 @@ def steps_of(row: dict[str, Any], labels: list[str]) -> list[StepResult]:
 
 
 def dropped_page(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     query: FunnelQuery,
     journeys: dict[str, Journey],
     steps: list[StepResult],

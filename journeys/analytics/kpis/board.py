@@ -12,8 +12,7 @@ from __future__ import annotations
 from contextlib import closing
 from datetime import date, datetime, timedelta
 
-import duckdb
-
+from journeys.analytics.common import Connection, analytics_reader
 from journeys.analytics.kpis.builder import TICKET_EVENTS
 from journeys.analytics.kpis.query import BoardQuery, KpiQuery
 from journeys.analytics.kpis.result import (
@@ -46,7 +45,7 @@ def kpi_board(workspace: Workspace, query: BoardQuery) -> KpiBoard:
         segment=query.segment,
         journey=query.journey,
     )
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         relation = segment_relation(workspace, con, query.segment)
         found = run_kpis(con, by_touchpoint, journeys, relation)
         retention = retention_figure(con, query.inactive, _end_of(query.date_to), relation)
@@ -71,7 +70,7 @@ def kpi_board(workspace: Workspace, query: BoardQuery) -> KpiBoard:
 
 
 def retention_figure(
-    con: duckdb.DuckDBPyConnection, inactive: timedelta, as_of: datetime | None, relation: str
+    con: Connection, inactive: timedelta, as_of: datetime | None, relation: str
 ) -> RetentionFigure:
     """Of the customers active in the window before the last, the share active in the last.
 

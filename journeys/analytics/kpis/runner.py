@@ -10,9 +10,7 @@ from contextlib import closing
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import duckdb
-
-from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.common import EVENTS, Connection, analytics_reader, run_query
 from journeys.analytics.kpis import builder, labels
 from journeys.analytics.kpis.measures import feedback_of, tickets_of
 from journeys.analytics.kpis.query import KpiQuery
@@ -34,13 +32,13 @@ def kpis(workspace: Workspace, query: KpiQuery) -> KpiResult:
     if query.journey is not None:
         workspace.journey(query.journey)  # an unknown journey is a 404, not an empty result
     journeys = {j.id: j for j in workspace.journeys()}
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         relation = segment_relation(workspace, con, query.segment)
         memberships = segment_memberships(workspace, con) if query.by == "segment" else None
         return run_kpis(con, query, journeys, relation, memberships)
 
 
-def segment_memberships(workspace: Workspace, con: duckdb.DuckDBPyConnection) -> str:
+def segment_memberships(workspace: Workspace, con: Connection) -> str:
     """``SELECT g, c``: the customers of every saved segment, as of the latest event."""
     when = as_of_default(con)
     if when is None:  # an empty log: nobody is in any segment
@@ -51,7 +49,7 @@ def segment_memberships(workspace: Workspace, con: duckdb.DuckDBPyConnection) ->
 
 
 def run_kpis(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     query: KpiQuery,
     journeys: dict[str, Journey],
     relation: str = EVENTS,
@@ -73,14 +71,14 @@ def run_kpis(
     return assemble(query, journeys, as_of, feedback, tickets)
 
 
-def data_end(con: duckdb.DuckDBPyConnection) -> datetime | None:
+def data_end(con: Connection) -> datetime | None:
     """The latest event in the log (None when the log is empty)."""
     value = run_query(con, builder.data_end_sql(), what="the latest event").column(0)[0]
     moment: datetime | None = value.as_py()
     return moment
 
 
-def _levels(con: duckdb.DuckDBPyConnection, sql: builder.Sql, what: str) -> Rows:
+def _levels(con: Connection, sql: builder.Sql, what: str) -> Rows:
     found: Rows = {"total": [], "total_trend": [], "group": [], "trend": []}
     for row in run_query(con, sql.text, sql.params, what=what).to_pylist():
         found[row["level"]].append(row)

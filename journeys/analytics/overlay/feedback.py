@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
+from journeys.analytics.common import Connection
 from journeys.analytics.kpis import KpiGroup, KpiQuery, run_kpis
 from journeys.analytics.overlay.query import OverlayQuery
 from journeys.analytics.overlay.result import FeedbackMeasure
@@ -23,7 +22,7 @@ class PlaceFeedback:
 
 
 def place_feedback(
-    con: duckdb.DuckDBPyConnection, journey: Journey, query: OverlayQuery, relation: str
+    con: Connection, journey: Journey, query: OverlayQuery, relation: str
 ) -> PlaceFeedback:
     """Feedback and tickets about the journey's places in the query's range.
 

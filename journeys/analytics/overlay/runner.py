@@ -7,9 +7,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
-from journeys.analytics.common import EVENTS, elapsed_text, run_query
+from journeys.analytics.common import EVENTS, Connection, analytics_reader, elapsed_text, run_query
 from journeys.analytics.overlay import builder, rules
 from journeys.analytics.overlay.feedback import PlaceFeedback, place_feedback
 from journeys.analytics.overlay.query import OverlayQuery
@@ -71,8 +69,8 @@ _CACHE: OrderedDict[tuple[object, ...], MeasuredMap] = OrderedDict()
 
 
 def _cache_key(workspace: Workspace, query: OverlayQuery) -> tuple[object, ...] | None:
-    if query.segment is not None:
-        return None
+    if query.segment is not None or workspace.setting("analytics_engine") != "duckdb":
+        return None  # the Parquet export Spark reads changes without the event log's seq
     files = workspace.journey_files_key()
     # Ledger writes change the loyalty stage's figures without an event.
     ledger = ledger_version(workspace) if has_program(workspace) else None
@@ -80,7 +78,7 @@ def _cache_key(workspace: Workspace, query: OverlayQuery) -> tuple[object, ...] 
 
 
 def _measure(workspace: Workspace, query: OverlayQuery) -> MeasuredMap:
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         p = _prepare(workspace, con, query)
         totals = _rows(con, builder.totals_sql(p.last_stage))[0]
         by_index = {r["i"]: r for r in _rows(con, builder.touchpoints_sql(p.last_stage))}
@@ -148,7 +146,7 @@ def dropped_customers(
     workspace: Workspace, query: OverlayQuery, touchpoint: str, limit: int = 50, offset: int = 0
 ) -> DroppedCustomers:
     """The customers whose journey ended at a touchpoint before the last stage (sorted)."""
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         p = _prepare(workspace, con, query)
         tp = rules.touchpoint_of(p.touchpoints, touchpoint)
         row = _rows(con, builder.dropped_sql(tp.index, p.last_stage, limit, offset))[0]
@@ -162,7 +160,7 @@ def dropped_customers(
     )
 
 
-def _prepare(workspace: Workspace, con: duckdb.DuckDBPyConnection, q: OverlayQuery) -> _Prepared:
+def _prepare(workspace: Workspace, con: Connection, q: OverlayQuery) -> _Prepared:
     rules.check_dates(q)
     journey = workspace.journey(q.journey)
     touchpoints = rules.measured_touchpoints(journey)
@@ -174,7 +172,7 @@ def _prepare(workspace: Workspace, con: duckdb.DuckDBPyConnection, q: OverlayQue
     return _Prepared(journey, touchpoints, relation, undated, last_stage)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+def _rows(con: Connection, sql: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = run_query(con, sql, what="the measured map").to_pylist()
     return rows
 
@@ -213,7 +211,7 @@ def loyalty_stage_index(journey: Journey) -> int | None:
 
 
 def _loyalty_stage(
-    workspace: Workspace, con: duckdb.DuckDBPyConnection, p: _Prepared
+    workspace: Workspace, con: Connection, p: _Prepared
 ) -> tuple[int, StageLoyalty] | None:
     index = loyalty_stage_index(p.journey)
     if index is None or not has_program(workspace):

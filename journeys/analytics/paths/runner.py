@@ -5,9 +5,7 @@ from __future__ import annotations
 from contextlib import closing
 from typing import Any, Literal
 
-import duckdb
-
-from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.common import EVENTS, Connection, analytics_reader, run_query
 from journeys.analytics.paths.builder import build_paths
 from journeys.analytics.paths.query import PathsQuery
 from journeys.analytics.paths.result import NextStep, PathRow, PathsResult
@@ -24,13 +22,13 @@ def paths(workspace: Workspace, query: PathsQuery) -> PathsResult:
     validate(query)
     journeys = {j.id: j for j in workspace.journeys()}
     journey = workspace.journey(query.journey) if query.journey else None
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         events = segment_relation(workspace, con, query.segment)
         return run_paths(con, query, journeys, journey, events)
 
 
 def run_paths(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     query: PathsQuery,
     journeys: dict[str, Journey],
     journey: Journey | None = None,
@@ -85,7 +83,7 @@ def _share(part: int, whole: int) -> float:
 
 def step_suggestions(workspace: Workspace, limit: int = 40) -> list[str]:
     """Steps worth offering in a form: the most frequent event names, then every touchpoint."""
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         names = run_query(
             con,
             f"SELECT event FROM {EVENTS} GROUP BY event ORDER BY count(*) DESC, event LIMIT ?",

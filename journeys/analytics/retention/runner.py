@@ -9,9 +9,7 @@ from __future__ import annotations
 from contextlib import closing
 from datetime import datetime
 
-import duckdb
-
-from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.common import EVENTS, Connection, analytics_reader, run_query
 from journeys.analytics.retention import periods as cal
 from journeys.analytics.retention.builder import (
     churn_sql,
@@ -45,18 +43,18 @@ Counts = dict[tuple[datetime, int], int]  # (cohort start, period) → customers
 def retention(workspace: Workspace, query: RetentionQuery) -> RetentionResult:
     """Cohorts by first ``query.start`` and the share retained in each period after."""
     journeys = {j.id: j for j in workspace.journeys()}
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         return run_retention(con, journeys, query, segment_relation(workspace, con, query.segment))
 
 
 def churn(workspace: Workspace, query: ChurnQuery) -> ChurnResult:
     """Customers silent for ``query.inactive``, and the churn rate of those active before."""
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         return run_churn(con, query, segment_relation(workspace, con, query.segment))
 
 
 def run_retention(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     journeys: dict[str, Journey],
     query: RetentionQuery,
     events: str = EVENTS,
@@ -73,9 +71,7 @@ def run_retention(
     return assemble(ctx, counts)
 
 
-def run_churn(
-    con: duckdb.DuckDBPyConnection, query: ChurnQuery, events: str = EVENTS
-) -> ChurnResult:
+def run_churn(con: Connection, query: ChurnQuery, events: str = EVENTS) -> ChurnResult:
     """Churn on an open read connection."""
     ctx = churn_context(check_churn(query), data_end(con))
     totals = {"customers": 0, "churned": 0, "active_before": 0, "churned_from_active": 0}
@@ -104,7 +100,7 @@ def run_churn(
 _CUSTOMER = tuple(ChurnedCustomer.model_fields)
 
 
-def data_end(con: duckdb.DuckDBPyConnection) -> datetime | None:
+def data_end(con: Connection) -> datetime | None:
     """The latest activity in the log (None when there is none)."""
     sql = data_end_sql()
     value = run_query(con, sql.text, sql.params, what="the latest activity").column(0)[0]
@@ -163,6 +159,6 @@ def step_suggestions(workspace: Workspace, limit: int = 100) -> list[str]:
         if tp.match is not None
     ]
     sql = event_names_sql(limit)
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         names = run_query(con, sql.text, sql.params, what="the event names").column(0)
     return [str(n) for n in names.to_pylist()] + touchpoints

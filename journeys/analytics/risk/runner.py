@@ -5,9 +5,7 @@ from __future__ import annotations
 from contextlib import closing
 from typing import Any
 
-import duckdb
-
-from journeys.analytics.common import run_query
+from journeys.analytics.common import Connection, analytics_reader, run_query
 from journeys.analytics.risk import builder, rules
 from journeys.analytics.risk.query import RiskByStage, RiskQuery, RiskRow
 from journeys.analytics.segments import segment_filter
@@ -21,7 +19,7 @@ def risk_by_stage(workspace: Workspace, query: RiskQuery) -> RiskByStage:
     rules.check_bands(query)
     journey = workspace.journey(query.journey)
     touchpoints = rules.measured_touchpoints(journey)
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         rules.check_model(query, models_with_scores(con))
         segment = segment_filter(workspace, con, query.segment)
         sql = builder.risk_sql(query, touchpoints, segment)
@@ -32,7 +30,7 @@ def risk_by_stage(workspace: Workspace, query: RiskQuery) -> RiskByStage:
     return RiskByStage(query=query, scored=scored, rows=rows, outside=outside)
 
 
-def models_with_scores(con: duckdb.DuckDBPyConnection) -> set[str]:
+def models_with_scores(con: Connection) -> set[str]:
     """The models with stored scores in the event log."""
     if not has_scores_table(con):
         return set()
@@ -75,7 +73,7 @@ def default_query(workspace: Workspace, journey: str | None = None) -> RiskQuery
     """
     from journeys.prediction.store import trained_models  # scikit-learn, only when asked
 
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         scored = models_with_scores(con)
     churn = [
         m

@@ -5,10 +5,9 @@ from __future__ import annotations
 from contextlib import closing
 from datetime import datetime
 
-import duckdb
 from pydantic import BaseModel
 
-from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.common import EVENTS, Connection, analytics_reader, is_spark, run_query
 from journeys.analytics.segments import store
 from journeys.analytics.segments.builder import SCORES, members_sql
 from journeys.analytics.segments.query import ScoreCondition, SegmentDefinition
@@ -28,20 +27,23 @@ class SegmentMembers(BaseModel):
     offset: int
 
 
-def as_of_default(con: duckdb.DuckDBPyConnection) -> datetime | None:
+def as_of_default(con: Connection) -> datetime | None:
     """The latest event's timestamp: windows end there, so an imported history still fits."""
     row = con.execute("SELECT max(timestamp) FROM events").fetchone()
     return row[0] if row else None
 
 
-def has_scores_table(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the event log holds the prediction scores' table (some model was scored)."""
+def has_scores_table(con: Connection) -> bool:
+    """Whether the event log holds the prediction scores' table (some model was scored).
+    On Spark the export's scores are always a view (empty before any scoring)."""
+    if is_spark(con):
+        return True
     row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [SCORES])
     found = row.fetchone()
     return bool(found and found[0])
 
 
-def scored_models(workspace: Workspace, con: duckdb.DuckDBPyConnection) -> set[str]:
+def scored_models(workspace: Workspace, con: Connection) -> set[str]:
     """The prediction models a score condition may name: trained, or with stored scores."""
     # Imported here: the prediction package pulls in scikit-learn, which most segments never need.
     from journeys.prediction.store import trained_models
@@ -55,14 +57,14 @@ def scored_models(workspace: Workspace, con: duckdb.DuckDBPyConnection) -> set[s
 def check(workspace: Workspace, segment: SegmentDefinition) -> SegmentDefinition:
     """Refuse a segment that names what the workspace lacks (``score_model_unknown``)."""
     if any(isinstance(c, ScoreCondition) for c in segment.conditions):
-        with closing(workspace.events.fresh_reader()) as con:
+        with closing(analytics_reader(workspace)) as con:
             check_models(segment, scored_models(workspace, con))
     return segment
 
 
 def _members_sql(
     workspace: Workspace,
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     segment: SegmentDefinition,
     when: datetime,
 ) -> str:
@@ -82,7 +84,7 @@ def evaluate(
     offset: int = 0,
 ) -> SegmentMembers:
     """The segment's size and a page of its customers (sorted by id)."""
-    with closing(workspace.events.fresh_reader()) as con:
+    with closing(analytics_reader(workspace)) as con:
         when = as_of or as_of_default(con)
         if when is None:  # an empty log: nobody is in any segment
             return _result(segment, None, 0, [], limit, offset)
@@ -121,7 +123,7 @@ def _result(
 
 
 def segment_filter(
-    workspace: Workspace, con: duckdb.DuckDBPyConnection, name: str | None, alias: str = "e"
+    workspace: Workspace, con: Connection, name: str | None, alias: str = "e"
 ) -> str:
     """A SQL condition on an events alias keeping the customers of segment ``name``.
 
@@ -137,7 +139,7 @@ def segment_filter(
     return f"{alias}.customer_id IN ({sql})"
 
 
-def segment_relation(workspace: Workspace, con: duckdb.DuckDBPyConnection, name: str | None) -> str:
+def segment_relation(workspace: Workspace, con: Connection, name: str | None) -> str:
     """``stitched_events``, or its rows of segment ``name``'s customers, as a relation."""
     if not name:
         return EVENTS
