@@ -134,11 +134,6 @@ class SparkReader:
 
     def __init__(self, folder: str, master: str) -> None:
         self.folder = folder.rstrip("/")
-        self.spark = session(master).newSession()
-        self._group = f"journeys-{uuid.uuid4().hex}"
-        self._register()
-
-    def _register(self) -> None:
         events = f"{self.folder}/events"
         if "://" not in self.folder and not any(Path(events).glob("*/*.parquet")):
             raise InvalidInput(
@@ -146,6 +141,11 @@ class SparkReader:
                 "`journeys export parquet` or set parquet_export_dir on the server",
                 details={"field": "spark_events_dir", "value": self.folder},
             )
+        self.spark = session(master).newSession()
+        self._group = f"journeys-{uuid.uuid4().hex}"
+        self._register(events)
+
+    def _register(self, events: str) -> None:
         frame = self.spark.read.parquet(events)
         frame.createOrReplaceTempView("exported_events")
         columns = [

@@ -71,9 +71,7 @@ def to_spark(sql: str) -> str:
     return ";\n".join(out)
 
 
-def _bottom_up(
-    tree: exp.Expression, rule: Callable[[exp.Expression], exp.Expression]
-) -> exp.Expression:
+def _bottom_up(tree: exp.Expr, rule: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
     """Apply ``rule`` to every node, children before their parent (a parent sees its
     children already rewritten)."""
     for node in reversed(list(tree.walk(bfs=False))):
@@ -86,11 +84,11 @@ def _bottom_up(
     return tree
 
 
-def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
+def _call(name: str, *args: exp.Expr) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _spark_path(path: exp.Expression) -> exp.Literal:
+def _spark_path(path: exp.Expr) -> exp.Literal:
     """A DuckDB JSON path (``$."a"."b"`` or parsed JSONPath) as a Spark variant path."""
     if isinstance(path, exp.JSONPath):
         keys: list[str | int] = []
@@ -108,7 +106,7 @@ def _spark_path(path: exp.Expression) -> exp.Literal:
     raise InvalidInput(f"cannot translate the JSON path {path.sql()} for Spark")
 
 
-def _json_extract(node: exp.Expression) -> exp.Expression:
+def _json_extract(node: exp.Expr) -> exp.Expr:
     """``json_extract(x, path)`` / ``x -> path`` → ``variant_get(x, path)``; ``->>`` and
     ``json_extract_string`` → the value as text."""
     if isinstance(node, exp.JSONExtract):
@@ -119,7 +117,7 @@ def _json_extract(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _variant_text(value: exp.Expression) -> exp.Expression:
+def _variant_text(value: exp.Expr) -> exp.Expr:
     """A variant as DuckDB's ``->>`` gives it: a string unquoted, anything else as JSON."""
     kind = _call("schema_of_variant", value)
     return exp.Case(
@@ -137,7 +135,7 @@ def _variant_text(value: exp.Expression) -> exp.Expression:
     )
 
 
-def _json_functions(node: exp.Expression) -> exp.Expression:
+def _json_functions(node: exp.Expr) -> exp.Expr:
     """DuckDB JSON functions sqlglot passes through by name."""
     if isinstance(node, exp.JSONType):
         return _json_type(node.this)
@@ -165,7 +163,7 @@ def _json_functions(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _json_type(value: exp.Expression) -> exp.Expression:
+def _json_type(value: exp.Expr) -> exp.Expr:
     schema = _call("schema_of_variant", value)
     head = _call("regexp_extract", schema, exp.Literal.string("^[A-Z]+"), exp.Literal.number(0))
     return exp.Case(
@@ -177,7 +175,7 @@ def _json_type(value: exp.Expression) -> exp.Expression:
     )
 
 
-def _json_contains(haystack: exp.Expression, needle: exp.Expression) -> exp.Expression:
+def _json_contains(haystack: exp.Expr, needle: exp.Expr) -> exp.Expr:
     """Whether a JSON array holds the needle (DuckDB's json_contains, for arrays)."""
     items = _call("try_variant_get", haystack, exp.Literal.string("$"), _array())
     wanted = _canonical(needle)
@@ -194,26 +192,26 @@ def _array() -> exp.Literal:
     return exp.Literal.string("array<variant>")
 
 
-def _zeros(n: int) -> list[exp.Expression]:
+def _zeros(n: int) -> list[exp.Expr]:
     return [exp.Literal.number(0) for _ in range(n)]
 
 
-def _million() -> exp.Expression:
+def _million() -> exp.Expr:
     return exp.Literal.number("1000000.0")
 
 
-def _timestamp(value: exp.Expression) -> exp.Expression:
+def _timestamp(value: exp.Expr) -> exp.Expr:
     return exp.Cast(this=value, to=exp.DataType.build("TIMESTAMP"))
 
 
-def _canonical(value: exp.Expression) -> exp.Expression:
+def _canonical(value: exp.Expr) -> exp.Expr:
     """JSON text in Spark's canonical form: literals parsed, variants printed."""
     if isinstance(value, exp.Literal) and value.is_string:
         return _call("to_json", _call("parse_json", value))
     return _call("to_json", value)
 
 
-def _casts(node: exp.Expression) -> exp.Expression:
+def _casts(node: exp.Expr) -> exp.Expr:
     """Casts to and from JSON, 128-bit integers, and times to epochs."""
     if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.JSON):
         if isinstance(node.this, exp.Null):
@@ -228,7 +226,7 @@ def _casts(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _ordered_lists(node: exp.Expression) -> exp.Expression:
+def _ordered_lists(node: exp.Expr) -> exp.Expr:
     """``list(x ORDER BY y) [FILTER (WHERE …)]`` → the values of
     ``collect_list(struct(y, x)) [FILTER (WHERE …)]`` sorted by y."""
     where = None
@@ -244,7 +242,7 @@ def _ordered_lists(node: exp.Expression) -> exp.Expression:
         raise InvalidInput("cannot translate a descending ordered list for Spark")
     fields: list[Any] = [exp.alias_(k.copy(), f"k{i}") for i, k in enumerate(keys)]
     fields.append(exp.alias_(order.this.copy(), "v"))
-    collected: exp.Expression = exp.ArrayAgg(this=_call("struct", *fields))
+    collected: exp.Expr = exp.ArrayAgg(this=_call("struct", *fields))
     if where is not None:
         collected = exp.Filter(this=collected, expression=where.expression.copy())
     x = exp.to_identifier("x")
@@ -254,7 +252,7 @@ def _ordered_lists(node: exp.Expression) -> exp.Expression:
     )
 
 
-def _tuples(node: exp.Expression) -> exp.Expression:
+def _tuples(node: exp.Expr) -> exp.Expr:
     """A row value ``(a, b)`` (DuckDB orders it field by field) → ``struct(a, b)``."""
     kept = exp.In | exp.GroupingSets | exp.Cube | exp.Rollup | exp.Values
     if isinstance(node, exp.Tuple) and not isinstance(node.parent, kept):
@@ -262,7 +260,7 @@ def _tuples(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _arg_extremes(node: exp.Expression) -> exp.Expression:
+def _arg_extremes(node: exp.Expr) -> exp.Expr:
     """DuckDB's ``arg_min``/``arg_max`` skip rows whose value is NULL; Spark's
     ``min_by``/``max_by`` skip only NULL orderings, so the ordering is NULLed with the value."""
     if isinstance(node, exp.ArgMin | exp.ArgMax):
@@ -278,11 +276,11 @@ def _arg_extremes(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _is_struct(value: exp.Expression) -> bool:
+def _is_struct(value: exp.Expr) -> bool:
     return isinstance(value, exp.Anonymous) and str(value.this).lower() == "struct"
 
 
-def _list_indexes(node: exp.Expression) -> exp.Expression:
+def _list_indexes(node: exp.Expr) -> exp.Expr:
     """``list[i]`` is 1-based in DuckDB and 0-based in Spark; ``element_at`` is 1-based on
     Spark too (out of range: NULL on both). The parser keeps DuckDB's indexes as written
     (``_DuckDB``), so every index is 1-based here."""
@@ -293,14 +291,15 @@ def _list_indexes(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _single_greatest(node: exp.Expression) -> exp.Expression:
+def _single_greatest(node: exp.Expr) -> exp.Expr:
     """``greatest(x)`` of one value is that value (Spark wants two or more)."""
     if isinstance(node, exp.Greatest | exp.Least) and not node.expressions:
-        return node.this
+        only: exp.Expr = node.this
+        return only
     return node
 
 
-def _hashes(node: exp.Expression) -> exp.Expression:
+def _hashes(node: exp.Expr) -> exp.Expr:
     """``hash(x)`` groups and joins rows by a hash inside one query: Spark's ``hash`` has
     32 bits (customers would collide), ``xxhash64`` has 64 like DuckDB's."""
     if isinstance(node, exp.Anonymous) and str(node.this).lower() == "hash":
@@ -308,15 +307,15 @@ def _hashes(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _window_operands(node: exp.Expression) -> exp.Expression:
+def _window_operands(node: exp.Expr) -> exp.Expr:
     """``lead(t) OVER w - t``: Spark's parser needs the window call in parentheses."""
-    if isinstance(node, exp.Window) and isinstance(node.parent, exp.Binary):
-        if not node.args.get("partition_by") and not node.args.get("order"):
-            return exp.Paren(this=node.copy())
+    named = not node.args.get("partition_by") and not node.args.get("order")
+    if isinstance(node, exp.Window) and isinstance(node.parent, exp.Binary) and named:
+        return exp.Paren(this=node.copy())
     return node
 
 
-def _union_by_name(node: exp.Expression) -> exp.Expression:
+def _union_by_name(node: exp.Expr) -> exp.Expr:
     """``UNION ALL BY NAME`` → a plain UNION ALL whose branches list every column of every
     branch in one order, NULL where a branch lacks one (what DuckDB does)."""
     if not (isinstance(node, exp.Union) and node.args.get("by_name")):
@@ -337,7 +336,7 @@ def _union_by_name(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _branches(node: exp.Expression) -> list[exp.Select]:
+def _branches(node: exp.Expr) -> list[exp.Select]:
     """The SELECTs of a chain of UNIONs (which nest to the left)."""
     if isinstance(node, exp.Union):
         return _branches(node.left) + _branches(node.right)
@@ -348,13 +347,13 @@ def _branches(node: exp.Expression) -> list[exp.Select]:
     return [node]
 
 
-def _materialized(node: exp.Expression) -> exp.Expression:
+def _materialized(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
         node.set("materialized", None)
     return node
 
 
-_RULES: tuple[Callable[[exp.Expression], exp.Expression], ...] = (
+_RULES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _materialized,
     _union_by_name,
     _hashes,

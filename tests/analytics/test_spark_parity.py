@@ -275,7 +275,8 @@ def test_segments_agree(scenarios: Workspace, conditions: list[str]) -> None:
 
 def test_a_segment_narrows_an_analysis_on_both_engines(scenarios: Workspace) -> None:
     save(
-        scenarios.operational, SegmentDefinition(name="pro", conditions=[parse_condition("trait plan = 'pro'")])
+        scenarios.operational,
+        SegmentDefinition(name="pro", conditions=[parse_condition("trait plan = 'pro'")]),
     )
     query = FunnelQuery(steps=[S("purchase"), S("view")], window="60d", segment="pro")
     result = same_on_both(scenarios, lambda: funnel(scenarios, query, engine="sql"))
