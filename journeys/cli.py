@@ -503,3 +503,8 @@ from journeys.security import cli as security_cli  # noqa: E402
 app.add_typer(security_cli.users_app, name="users")
 app.add_typer(security_cli.tokens_app, name="tokens")
 app.command("audit")(security_cli.audit_command)
+
+from journeys.events import queue_cli  # noqa: E402
+
+app.command("serve-tracking")(queue_cli.serve_tracking)
+app.add_typer(queue_cli.app, name="queue")

@@ -127,6 +127,29 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("parquet_export_seconds", "60", "How often the server exports new events as Parquet."),
     Setting(
+        "analytics_engine",
+        "duckdb",
+        "Engine the analyses run on: duckdb (the workspace's event log) or spark (the Parquet "
+        "export, read by Apache Spark).",
+    ),
+    Setting(
+        "spark_master",
+        "local[2]",
+        "Spark master URL for the spark engine: local[N] in one process, or a cluster's URL.",
+    ),
+    Setting(
+        "spark_conf",
+        "",
+        "Extra Spark settings for the spark engine: key=value pairs separated by ';' (e.g. "
+        "spark.driver.memory=8g).",
+    ),
+    Setting(
+        "spark_events_dir",
+        "",
+        "Folder (or object-store URL) of the Parquet export Spark reads (empty: "
+        "parquet_export_dir).",
+    ),
+    Setting(
         "consent_purposes",
         "marketing,surveys,personalisation",
         "The purposes a customer grants or refuses consent for (comma-separated).",
@@ -135,6 +158,22 @@ SETTINGS: tuple[Setting, ...] = (
         "consent_opt_in",
         "marketing",
         "Purposes that need an explicit grant; the others are allowed until refused.",
+    ),
+    Setting(
+        "ingest_queue",
+        "",
+        "SQLAlchemy URL of a PostgreSQL database that queues tracking calls, e.g. "
+        "postgresql+psycopg://user@host/db (empty: no queue; the server stores calls itself).",
+    ),
+    Setting(
+        "ingest_queue_seconds",
+        "0.5",
+        "How often the server moves queued tracking calls into the event log (0: never).",
+    ),
+    Setting(
+        "ingest_queue_batch",
+        "200",
+        "Queued tracking calls the loader moves into the event log in one transaction.",
     ),
 )
 

@@ -182,3 +182,10 @@ class StoreUnavailable(JourneysError):
 class QueryTimeout(JourneysError):
     status = 504
     code = "query_timeout"
+
+
+class EngineUnavailable(JourneysError):
+    """The analytics engine cannot be reached (Spark does not start, Java is missing…)."""
+
+    status = 503
+    code = "engine_unavailable"

@@ -17,6 +17,7 @@ pyspark is an optional dependency (``pip install journeys[spark]``); it needs Ja
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from pathlib import Path
 from types import TracebackType
@@ -24,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from journeys import config
 from journeys.analytics.spark_sql import to_spark
-from journeys.errors import InvalidInput, QueryTimeout
+from journeys.errors import EngineUnavailable, InvalidInput, QueryTimeout
 from journeys.events.identity import STITCHED_VIEW
 
 if TYPE_CHECKING:
@@ -89,24 +91,60 @@ def session(master: str) -> SparkSession:
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:
-            raise InvalidInput(
+            raise EngineUnavailable(
                 "the spark engine needs pyspark: pip install 'journeys[spark]' (and Java 17)"
             ) from exc
         builder: Any = SparkSession.builder
-        _session = (
-            builder.master(master)
-            .appName("journeys")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "8")
-            .config("spark.sql.ansi.enabled", "false")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-            .getOrCreate()
-        )
+        try:
+            _session = _start(builder, master)
+        except Exception as exc:  # py4j and the JVM raise their own kinds
+            raise EngineUnavailable(
+                f"cannot start Spark on {master!r} (setting spark_master): {_first_line(exc)}; "
+                "the spark engine needs Java 17 (JAVA_HOME or java on the PATH)",
+                details={"field": "spark_master", "value": master},
+            ) from exc
         _session.sparkContext.setLogLevel("ERROR")
         _master = master
         return _session
+
+
+def _start(builder: Any, master: str) -> SparkSession:
+    builder = (
+        builder.master(master)
+        .appName("journeys")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.ansi.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    )
+    for key, value in extra_conf().items():
+        builder = builder.config(key, value)
+    session: SparkSession = builder.getOrCreate()
+    return session
+
+
+def extra_conf() -> dict[str, str]:
+    """The setting ``spark_conf``: ``key=value`` pairs separated by ``;`` (driver memory,
+    object-store credentials, …), applied when the session starts."""
+    pairs: dict[str, str] = {}
+    for item in config.get("spark_conf").split(";"):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(
+                f"spark_conf: cannot read {item.strip()!r}: write key=value pairs separated by ;",
+                details={"field": "spark_conf", "value": item.strip()},
+            )
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class SparkResult:
@@ -143,6 +181,8 @@ class SparkReader:
             )
         self.spark = session(master).newSession()
         self._group = f"journeys-{uuid.uuid4().hex}"
+        self._running = threading.Event()
+        self._stopped = threading.Event()
         self._register(events)
 
     def _register(self, events: str) -> None:
@@ -180,19 +220,30 @@ class SparkReader:
         args: Any = params if params else None
         context = self.spark.sparkContext
         context.setJobGroup(self._group, "journeys analysis", interruptOnCancel=True)
+        self._running.set()
+        self._stopped.clear()
         try:
             frame = self.spark.sql(text, args=args)
             return SparkResult(_naive(frame.toArrow()))
         except Exception as exc:
-            if "cancelled" in str(exc).lower():
+            if self._stopped.is_set():
                 raise QueryTimeout("the query was stopped on Spark") from exc
             raise
         finally:
+            self._running.clear()
             context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
 
     def interrupt(self) -> None:
-        """Cancel the running query's Spark jobs (``run_query``'s time limit)."""
-        self.spark.sparkContext.cancelJobGroup(self._group)
+        """Stop the running query (``run_query``'s time limit): cancel its Spark jobs, again
+        every 0.2 s until it returns, since a query still being planned has no job yet."""
+        self._stopped.set()
+
+        def cancel() -> None:
+            while self._running.is_set():
+                self.spark.sparkContext.cancelJobGroup(self._group)
+                time.sleep(0.2)
+
+        threading.Thread(target=cancel, name="spark-cancel", daemon=True).start()
 
     def close(self) -> None:
         """Drop this reader's views (the session is shared and stays up)."""

@@ -347,6 +347,15 @@ def _branches(node: exp.Expr) -> list[exp.Select]:
     return [node]
 
 
+def _nested_subqueries(node: exp.Expr) -> exp.Expr:
+    """``x IN ((SELECT …))``: Spark reads the inner parentheses as a scalar subquery (one
+    row); one pair of parentheses means the same to both engines."""
+    inner = node.this if isinstance(node, exp.Subquery) else None
+    if isinstance(inner, exp.Subquery) and not inner.alias and not node.alias:
+        node.set("this", inner.this)
+    return node
+
+
 def _materialized(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
         node.set("materialized", None)
@@ -355,6 +364,7 @@ def _materialized(node: exp.Expr) -> exp.Expr:
 
 _RULES: tuple[Callable[[exp.Expr], exp.Expr], ...] = (
     _materialized,
+    _nested_subqueries,
     _union_by_name,
     _hashes,
     _arg_extremes,

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from journeys import __version__, background, config
 from journeys.api import hardening
 from journeys.errors import JourneysError
+from journeys.events.queue import IngestQueue, background_loader
 from journeys.feedback.surveys.triggers import dispatch
 from journeys.feedback.tickets.tasks import periodic_escalation
 from journeys.loyalty.earning import run_earning
@@ -25,6 +26,7 @@ from journeys.orchestration.automations.tasks import tick as automations_tick
 from journeys.prediction.service import score_all
 from journeys.privacy.retention import apply_retention, retention_interval
 from journeys.security.http import AuditMiddleware, Unauthenticated, authorise
+from journeys.store.operational import OperationalStore
 from journeys.store.parquet_export import export_configured, export_interval
 from journeys.workspace import Workspace
 
@@ -65,8 +67,9 @@ def create_app(workspace: Workspace) -> FastAPI:
             ),
             background.every(retention_interval(), "retention", lambda: apply_retention(workspace)),
             background.every(
-                export_interval(), "parquet export", lambda: export_configured(workspace)
+                export_interval(workspace), "parquet export", lambda: export_configured(workspace)
             ),
+            background_loader(workspace),  # queued tracking calls, when ingest_queue is set
         ):
             yield
         workspace.close()
@@ -138,6 +141,57 @@ def create_app(workspace: Workspace) -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def create_tracking_app(operational: OperationalStore, queue: IngestQueue) -> FastAPI:
+    """The tracking API alone (``/v1``), appending to the ingest queue: no workspace folder,
+    no event log. Write keys come from ``operational``, shared by every process."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        queue.close()
+        operational.close()
+
+    from journeys.api import tracking
+
+    app = FastAPI(
+        title="Journeys tracking",
+        version=__version__,
+        summary="The Segment-compatible tracking API, in front of the ingest queue.",
+        lifespan=lifespan,
+        dependencies=[Depends(authorise)],  # every route is /v1, public by the route policy
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    hardening.install(app)
+    app.state.operational = operational
+    app.state.ingest_queue = queue
+    # API clients only: every error is JSON (the web UI's error page needs a workspace).
+    app.add_exception_handler(JourneysError, _tracking_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _tracking_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _tracking_unexpected)
+    app.include_router(tracking.queue_router)
+    return app
+
+
+async def _tracking_error(request: Request, exc: JourneysError) -> Response:
+    return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+
+async def _tracking_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    phrase = _phrase(exc.status_code)
+    code = phrase.lower().replace(" ", "_").replace("-", "_")
+    message = f"{request.method} {request.url.path}: {phrase} (this server takes /v1 only)"
+    body = {"error": {"code": code, "message": message, "details": None}}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _tracking_unexpected(request: Request, exc: Exception) -> Response:
+    body = {"error": {"code": "internal", "message": "internal error", "details": None}}
+    return JSONResponse(body, status_code=500)
 
 
 def wants_html(request: Request) -> bool:

@@ -8,6 +8,11 @@ refused one by one (``errors``, each naming the item's index and field) and the 
 Each write key may make ``ingest_rate_per_second`` requests a second in bursts of
 ``ingest_burst`` (429 past that), counted before the body is read when the key comes in the
 Authorization header.
+
+Behind a load balancer, ``journeys serve-tracking`` serves the same calls from
+``queue_router`` (``create_tracking_app``): write keys are checked in the shared operational
+store and the good events are appended to the ingest queue (``events/queue.py``) instead of
+the event log; a call is acknowledged once its events are committed there.
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from journeys.api.deps import workspace_of
 from journeys.api.hardening import throttle
 from journeys.errors import MalformedJson, PayloadTooLarge, Unauthorized
 from journeys.events.ingest import IngestResult, ingest
-from journeys.store.operational import Source
-from journeys.workspace import Workspace
+from journeys.events.queue import IngestQueue
+from journeys.store.operational import OperationalStore, Source
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
+queue_router = APIRouter(prefix="/v1", tags=["tracking"])
 MessageType = Literal["track", "identify", "page", "screen", "group", "alias"]
 _SENT_AT = TypeAdapter(datetime | None)
 
@@ -47,7 +53,18 @@ def health(request: Request) -> Health:
     return Health(status="ok", last_seq=workspace.events.last_seq)
 
 
-@router.post("/batch", response_model=IngestResult)
+class QueueHealth(BaseModel):
+    status: str
+
+
+@queue_router.get("/health", response_model=QueueHealth)
+async def queue_health(request: Request) -> QueueHealth:
+    """Liveness of a tracking process: its ingest queue answers (503 if not)."""
+    queue: IngestQueue = request.app.state.ingest_queue
+    await run_in_threadpool(queue.ping)
+    return QueueHealth(status="ok")
+
+
 async def batch(request: Request) -> IngestResult:
     """Store a batch of messages; bad items are refused one by one, the good ones kept."""
     _throttle_header_key(request)
@@ -58,7 +75,6 @@ async def batch(request: Request) -> IngestResult:
     return await _ingest(request, body, items)
 
 
-@router.post("/{message_type}", response_model=IngestResult)
 async def single(request: Request, message_type: MessageType) -> IngestResult:
     """Store one message of the type named by the path."""
     _throttle_header_key(request)
@@ -67,21 +83,31 @@ async def single(request: Request, message_type: MessageType) -> IngestResult:
     return await _ingest(request, body, [body])
 
 
+# The same calls on both routers (added route by route: the route policy looks routes up by
+# their full template, which a router included in a router does not give).
+for _router in (router, queue_router):
+    _router.add_api_route("/batch", batch, methods=["POST"], response_model=IngestResult)
+    _router.add_api_route("/{message_type}", single, methods=["POST"], response_model=IngestResult)
+
+
 async def _ingest(request: Request, body: dict[str, Any], items: list[Any]) -> IngestResult:
-    workspace = workspace_of(request)
-    source = _source(request, workspace, body)
+    queue: IngestQueue | None = getattr(request.app.state, "ingest_queue", None)
+    source = _source(request, _operational(request), body)
     try:
         sent_at = _SENT_AT.validate_python(body.get("sentAt"))
     except ValidationError:
         sent_at = None  # a bad sentAt only loses the clock-skew correction
-    return await run_in_threadpool(
-        ingest,
-        workspace.events,
-        source,
-        items,
-        sent_at,
-        config.get_int("max_event_bytes"),
-    )
+    limit = config.get_int("max_event_bytes")
+    if queue is not None:
+        return await run_in_threadpool(queue.accept, source, items, sent_at, limit)
+    events = workspace_of(request).events
+    return await run_in_threadpool(ingest, events, source, items, sent_at, limit)
+
+
+def _operational(request: Request) -> OperationalStore:
+    """Where write keys are looked up: the tracking process's store, else the workspace's."""
+    store: OperationalStore | None = getattr(request.app.state, "operational", None)
+    return store if store is not None else workspace_of(request).operational
 
 
 def _throttle_header_key(request: Request) -> None:
@@ -91,7 +117,7 @@ def _throttle_header_key(request: Request) -> None:
         throttle(request, key)
 
 
-def _source(request: Request, workspace: Workspace, body: dict[str, Any]) -> Source:
+def _source(request: Request, operational: OperationalStore, body: dict[str, Any]) -> Source:
     key = _basic_user(request.headers.get("authorization"))
     if not key:
         key = body.get("writeKey")
@@ -100,7 +126,7 @@ def _source(request: Request, workspace: Workspace, body: dict[str, Any]) -> Sou
                 "no write key: send it as the HTTP Basic auth user name or as 'writeKey'"
             )
         throttle(request, key)  # only known once the body is read
-    source = workspace.operational.source_for_key(key)
+    source = operational.source_for_key(key)
     if source is None:
         raise Unauthorized("unknown write key")
     return source

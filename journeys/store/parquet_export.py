@@ -80,17 +80,18 @@ class ExportResult:
 
 def configured_folder(ws: Workspace) -> Path | None:
     """The setting ``parquet_export_dir`` (relative: inside the workspace); None when off."""
-    value = config.get("parquet_export_dir").strip()
+    value = ws.setting("parquet_export_dir").strip()
     if not value:
         return None
     return ws.root / value
 
 
-def export_interval() -> float:
+def export_interval(ws: Workspace | None = None) -> float:
     """How often the server exports: ``parquet_export_seconds`` when a folder is set, else 0."""
-    if not config.get("parquet_export_dir").strip():
+    get = config.get if ws is None else ws.setting
+    if not get("parquet_export_dir").strip():
         return 0.0
-    return float(config.get("parquet_export_seconds"))
+    return float(get("parquet_export_seconds"))
 
 
 def export_configured(ws: Workspace) -> ExportResult | None:

@@ -125,3 +125,8 @@ def test_spark_needs_an_export_to_read(ws: Workspace, clean_env: None) -> None:
     os.environ["JOURNEYS_SPARK_EVENTS_DIR"] = "export"  # inside the workspace; nothing there
     with pytest.raises(InvalidInput, match=r"export at .*export holds no events yet"):
         analytics_reader(ws)
+
+
+def test_a_subquery_in_double_parentheses_stays_a_list_of_rows() -> None:
+    out = spark("SELECT 1 FROM e WHERE c IN ((SELECT a FROM b))")
+    assert out == "SELECT 1 FROM e WHERE c IN (SELECT a FROM b)"
