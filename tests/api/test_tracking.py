@@ -188,7 +188,9 @@ def test_client_clock_skew_is_corrected_from_sent_at(
         ws, "SELECT timestamp, original_timestamp, received_at FROM events"
     )
     assert str(original) == "2030-01-01 11:00:00"
-    assert abs((received - ts).total_seconds() - 5) < 0.01
+    # Corrected by the 5 s the client's clock showed between sending and its event; the log
+    # stamps received_at when it commits, a moment after the correction was computed.
+    assert 5 <= (received - ts).total_seconds() < 6
 
 
 def test_health_and_openapi(server: str, website: Source) -> None:
