@@ -81,6 +81,16 @@ def analytics_reader(workspace: Workspace) -> Connection:
     return SparkReader(folder, workspace.setting("spark_master"))
 
 
+def engine_description(workspace: Workspace) -> str:
+    """Where the analyses run, in words (the Analyse page shows it)."""
+    engine = workspace.setting("analytics_engine").strip().lower()
+    if engine != "spark":
+        return "DuckDB, on the workspace's event log"
+    folder = workspace.setting("spark_events_dir") or workspace.setting("parquet_export_dir")
+    master = workspace.setting("spark_master")
+    return f"Apache Spark ({master}), on the Parquet export at {folder or '(not set)'}"
+
+
 def is_spark(con: object) -> bool:
     """Whether a connection runs on Spark (the compiled DuckDB passes do not apply)."""
     return getattr(con, "engine", "duckdb") == "spark"

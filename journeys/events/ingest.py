@@ -30,9 +30,23 @@ def ingest(
     max_item_bytes: int | None = None,
 ) -> IngestResult:
     """Store the valid items of a call (once per message id); refuse the call if none is valid."""
+    rows, errors = validate(source, items, log.clock.now(), sent_at, max_item_bytes)
+    result = log.append(rows_to_table(rows), source.name)
+    return IngestResult(stored=result.stored, duplicates=result.duplicates, errors=errors)
+
+
+def validate(
+    source: Source,
+    items: list[Any],
+    received_at: datetime,
+    sent_at: datetime | None = None,
+    max_item_bytes: int | None = None,
+) -> tuple[list[dict[str, Any]], list[ItemError]]:
+    """The event-log rows of a call's valid items and the errors of the others; a call with
+    no valid item is refused (``EventRejected`` naming the first item's problem)."""
     rows, errors = normalize(
         items,
-        received_at=log.clock.now(),
+        received_at=received_at,
         sent_at=sent_at,
         default_channel=source.channel,
         max_item_bytes=max_item_bytes,
@@ -44,5 +58,4 @@ def ingest(
             f"no message was accepted: item {first.index}{where}: {first.message}",
             details=[e.model_dump() for e in errors],
         )
-    result = log.append(rows_to_table(rows), source.name)
-    return IngestResult(stored=result.stored, duplicates=result.duplicates, errors=errors)
+    return rows, errors

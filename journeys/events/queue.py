@@ -37,9 +37,8 @@ from sqlalchemy.exc import OperationalError
 
 from journeys import background, config
 from journeys.clock import Clock, SystemClock
-from journeys.errors import EventRejected, InvalidInput, StoreUnavailable
-from journeys.events.ingest import IngestResult
-from journeys.events.messages import normalize
+from journeys.errors import InvalidInput, StoreUnavailable
+from journeys.events.ingest import IngestResult, validate
 from journeys.store.schema import INCOMING_SCHEMA
 
 if TYPE_CHECKING:
@@ -128,20 +127,7 @@ class IngestQueue:
         events queued: resent copies are dropped later, by the loader.
         """
         received_at = self.clock.now()
-        rows, errors = normalize(
-            items,
-            received_at=received_at,
-            sent_at=sent_at,
-            default_channel=source.channel,
-            max_item_bytes=max_item_bytes,
-        )
-        if errors and not rows:
-            first = errors[0]
-            where = f" (field {first.field})" if first.field else ""
-            raise EventRejected(
-                f"no message was accepted: item {first.index}{where}: {first.message}",
-                details=[e.model_dump() for e in errors],
-            )
+        rows, errors = validate(source, items, received_at, sent_at, max_item_bytes)
         self.append(source.name, rows, received_at)
         return IngestResult(stored=len(rows), duplicates=0, errors=errors)
 

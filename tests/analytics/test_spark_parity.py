@@ -48,6 +48,7 @@ from journeys.workspace import Workspace
 
 from factories import identify, send
 from scenarios import T0, journeys_for
+from serving import admin_headers
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "event_logs"
 S = Step.parse
@@ -330,3 +331,20 @@ def test_a_spark_query_past_the_time_limit_stops_with_a_clear_error(demo: Worksp
         del os.environ["JOURNEYS_QUERY_TIMEOUT"]
     with spark_engine(demo):  # the session is still good for the next query
         assert dfg(demo, DfgQuery()).edges
+
+
+def test_the_http_api_and_the_analyse_page_follow_the_engine(scenarios: Workspace) -> None:
+    from fastapi.testclient import TestClient
+
+    from journeys.api.app import create_app
+
+    with TestClient(create_app(scenarios), headers=admin_headers(scenarios)) as client:
+        on_duckdb = client.get("/api/analytics/dfg").json()
+        page = client.get("/analyse", headers={"accept": "text/html"}).text
+        assert "Analyses run on DuckDB" in page
+        with spark_engine(scenarios):
+            answer = client.get("/api/analytics/dfg")
+            page = client.get("/analyse", headers={"accept": "text/html"}).text
+    assert answer.status_code == 200, answer.text
+    assert_same(on_duckdb, answer.json())
+    assert "Analyses run on Apache Spark (local[2]), on the Parquet export at" in page
