@@ -16,6 +16,7 @@ pyspark is an optional dependency (``pip install journeys[spark]``); it needs Ja
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 import uuid
@@ -118,6 +119,9 @@ def _start(builder: Any, master: str) -> SparkSession:
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.ansi.enabled", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # Journeys creates only temporary views; keep Spark's warehouse folder out of the
+        # current directory.
+        .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "journeys-spark"))
     )
     for key, value in extra_conf().items():
         builder = builder.config(key, value)
