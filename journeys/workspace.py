@@ -41,6 +41,7 @@ class Workspace:
         self.clock = clock or SystemClock()
         self._operational_url = operational_url
         self._journeys: tuple[JourneyFilesKey, list[Journey]] | None = None
+        self._settings: tuple[tuple[int, int], dict[str, object]] | None = None
 
     # -- layout ---------------------------------------------------------------------------
     @property
@@ -125,8 +126,13 @@ class Workspace:
         from journeys import config
 
         marker = self.root / MARKER
-        if not marker.is_file():
+        try:
+            stat = marker.stat()
+        except FileNotFoundError:
             return {}
+        key = (stat.st_mtime_ns, stat.st_size)  # read again only when the file changes
+        if self._settings is not None and self._settings[0] == key:
+            return dict(self._settings[1])
         data = YAML(typ="safe").load(marker.read_text(encoding="utf-8")) or {}
         found = data.get("settings") or {}
         if not isinstance(found, dict):
@@ -137,6 +143,7 @@ class Workspace:
                 f"{marker}: unknown setting(s) {', '.join(unknown)}; see `journeys.config`",
                 details={"field": "settings", "value": unknown},
             )
+        self._settings = (key, dict(found))
         return dict(found)
 
     def exists(self) -> bool:

@@ -78,7 +78,8 @@ def analytics_reader(workspace: Workspace) -> Connection:
         )
     if "://" not in folder and not Path(folder).is_absolute():
         folder = str(workspace.root / folder)
-    return SparkReader(folder, workspace.setting("spark_master"))
+    master, conf = workspace.setting("spark_master"), workspace.setting("spark_conf")
+    return SparkReader(folder, master, conf)
 
 
 def engine_description(workspace: Workspace) -> str:

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from journeys import config
 from journeys.analytics.spark_sql import to_spark
 from journeys.errors import EngineUnavailable, InvalidInput, QueryTimeout
 from journeys.events.identity import STITCHED_VIEW
@@ -78,14 +77,15 @@ _SNAPSHOT_COLUMNS = {
 
 _lock = threading.Lock()
 _session: SparkSession | None = None
-_master: str | None = None
+_started: tuple[str, str] | None = None  # the (master, spark_conf) of the session
 
 
-def session(master: str) -> SparkSession:
-    """The process's Spark session on ``master`` (started once, about 5-20 s)."""
-    global _session, _master
+def session(master: str, conf: str = "") -> SparkSession:
+    """The process's Spark session on ``master`` with the settings ``conf`` (started once,
+    about 5-20 s; again only when either changes)."""
+    global _session, _started
     with _lock:
-        if _session is not None and _master == master:
+        if _session is not None and _started == (master, conf):
             return _session
         if _session is not None:
             _session.stop()
@@ -97,7 +97,7 @@ def session(master: str) -> SparkSession:
             ) from exc
         builder: Any = SparkSession.builder
         try:
-            _session = _start(builder, master)
+            _session = _start(builder, master, extra_conf(conf))
         except Exception as exc:  # py4j and the JVM raise their own kinds
             raise EngineUnavailable(
                 f"cannot start Spark on {master!r} (setting spark_master): {_first_line(exc)}; "
@@ -105,11 +105,11 @@ def session(master: str) -> SparkSession:
                 details={"field": "spark_master", "value": master},
             ) from exc
         _session.sparkContext.setLogLevel("ERROR")
-        _master = master
+        _started = (master, conf)
         return _session
 
 
-def _start(builder: Any, master: str) -> SparkSession:
+def _start(builder: Any, master: str, conf: dict[str, str]) -> SparkSession:
     builder = (
         builder.master(master)
         .appName("journeys")
@@ -123,17 +123,17 @@ def _start(builder: Any, master: str) -> SparkSession:
         # current directory.
         .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "journeys-spark"))
     )
-    for key, value in extra_conf().items():
+    for key, value in conf.items():
         builder = builder.config(key, value)
     session: SparkSession = builder.getOrCreate()
     return session
 
 
-def extra_conf() -> dict[str, str]:
+def extra_conf(text: str) -> dict[str, str]:
     """The setting ``spark_conf``: ``key=value`` pairs separated by ``;`` (driver memory,
     object-store credentials, …), applied when the session starts."""
     pairs: dict[str, str] = {}
-    for item in config.get("spark_conf").split(";"):
+    for item in text.split(";"):
         if not item.strip():
             continue
         key, sep, value = item.partition("=")
@@ -174,7 +174,7 @@ class SparkReader:
 
     engine = "spark"
 
-    def __init__(self, folder: str, master: str) -> None:
+    def __init__(self, folder: str, master: str, conf: str = "") -> None:
         self.folder = folder.rstrip("/")
         events = f"{self.folder}/events"
         if "://" not in self.folder and not any(Path(events).glob("*/*.parquet")):
@@ -183,7 +183,7 @@ class SparkReader:
                 "`journeys export parquet` or set parquet_export_dir on the server",
                 details={"field": "spark_events_dir", "value": self.folder},
             )
-        self.spark = session(master).newSession()
+        self.spark = session(master, conf).newSession()
         self._group = f"journeys-{uuid.uuid4().hex}"
         self._running = threading.Event()
         self._stopped = threading.Event()

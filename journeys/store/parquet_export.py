@@ -34,7 +34,6 @@ from pathlib import Path
 
 import duckdb
 
-from journeys import config
 from journeys.store.duck import literal
 from journeys.store.schema import EVENT_COLUMN_TYPES
 from journeys.workspace import Workspace
@@ -86,12 +85,11 @@ def configured_folder(ws: Workspace) -> Path | None:
     return ws.root / value
 
 
-def export_interval(ws: Workspace | None = None) -> float:
+def export_interval(ws: Workspace) -> float:
     """How often the server exports: ``parquet_export_seconds`` when a folder is set, else 0."""
-    get = config.get if ws is None else ws.setting
-    if not get("parquet_export_dir").strip():
+    if configured_folder(ws) is None:
         return 0.0
-    return float(get("parquet_export_seconds"))
+    return float(ws.setting("parquet_export_seconds"))
 
 
 def export_configured(ws: Workspace) -> ExportResult | None:

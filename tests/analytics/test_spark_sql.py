@@ -130,3 +130,14 @@ def test_spark_needs_an_export_to_read(ws: Workspace, clean_env: None) -> None:
 def test_a_subquery_in_double_parentheses_stays_a_list_of_rows() -> None:
     out = spark("SELECT 1 FROM e WHERE c IN ((SELECT a FROM b))")
     assert out == "SELECT 1 FROM e WHERE c IN (SELECT a FROM b)"
+
+
+def test_spark_conf_is_read_as_key_value_pairs() -> None:
+    from journeys.analytics.spark import extra_conf
+
+    assert extra_conf(" spark.driver.memory=6g; a.b = c ;") == {
+        "spark.driver.memory": "6g",
+        "a.b": "c",
+    }
+    with pytest.raises(InvalidInput, match="spark_conf: cannot read 'memory'"):
+        extra_conf("memory")

@@ -176,10 +176,10 @@ def test_parquet_export_through_the_cli(ws: Workspace, tmp_path: Path) -> None:
 def test_parquet_export_setting_relative_to_the_workspace(
     ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert export_interval() == 0.0
+    assert export_interval(ws) == 0.0
     monkeypatch.setenv("JOURNEYS_PARQUET_EXPORT_DIR", "lake")
     monkeypatch.setenv("JOURNEYS_PARQUET_EXPORT_SECONDS", "30")
-    assert export_interval() == 30.0
+    assert export_interval(ws) == 30.0
     people(ws)
     root = ws.root
     ws.close()
