@@ -27,21 +27,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from numba import njit
+from numba import njit, prange
 from numpy.typing import NDArray
 
+from journeys.analytics import sequences
 from journeys.analytics.common import EVENTS, run_query
-from journeys.analytics.dfg.builder import build_raw_rows, build_rows
+from journeys.analytics.dfg.builder import build_raw_rows, build_rows, range_sql
 from journeys.analytics.dfg.query import DfgQuery
 from journeys.analytics.kernels import dense_ids, stitched_hashes, string_codes
+from journeys.analytics.sequences import Sequences
 from journeys.analytics.touchpoints import MappedTouchpoint
 
+EPOCH = datetime(1970, 1, 1)
 DIRECT_PAIRS = 1 << 22  # up to this many (from, to) pairs, counted in a plain array
 SHORT = 48  # histories up to this long are ordered by insertion
 
@@ -255,6 +259,10 @@ def kernel_edges(
     unmapped count (touchpoints); None when a timestamp or seq is NULL, or the timestamp is
     not in microseconds (the SQL handles those)."""
     raw = relation == EVENTS  # stitch on hashes instead of the view's joins
+    if raw and touchpoints is None:
+        kept = sequences.current(con)
+        if kept is not None:
+            return sequence_edges(kept, query), None
     sql, params = (
         build_raw_rows(query, touchpoints) if raw else build_rows(query, touchpoints, relation)
     )
@@ -325,3 +333,71 @@ def _edge_rows(
             }
         )
     return rows
+
+
+@njit(cache=True, parallel=True)
+def _sequence_steps(
+    starts: NDArray[np.int64],
+    t: NDArray[np.int64],
+    code: NDArray[np.int32],
+    width: int,
+    lo: int,
+    hi: int,
+    keys: NDArray[np.int64],
+    gaps: NDArray[np.int64],
+    parts: int,
+) -> NDArray[np.int64]:
+    """The steps of customers already grouped and in (t, seq) order, in ``parts`` parts at
+    once: part ``q`` writes from ``starts[c0] + c0`` on (its rows plus one end per customer
+    at most) and its count goes in the result. Rows outside [lo, hi) or without a name
+    are left out, as the SQL's WHERE and NULL activities are."""
+    customers = starts.size - 1
+    counts = np.zeros(parts, np.int64)
+    for q in prange(parts):
+        c0, c1 = customers * q // parts, customers * (q + 1) // parts
+        m = base = starts[c0] + c0
+        for c in range(c0, c1):
+            prev, prev_t = -1, 0
+            for p in range(starts[c], starts[c + 1]):
+                a, tp = code[p], t[p]
+                if a < 0 or tp < lo or tp >= hi:
+                    continue
+                if prev >= 0:
+                    keys[m], gaps[m] = prev * width + a, tp - prev_t
+                    m += 1
+                prev, prev_t = a, tp
+            if prev >= 0:
+                keys[m], gaps[m] = prev * width + width - 1, 0
+                m += 1
+        counts[q] = m - base
+    return counts
+
+
+PARTS = 64
+
+
+def sequence_edges(sequences: Sequences, query: DfgQuery) -> list[dict[str, Any]]:
+    """The edge rows of the graph over raw events from the kept customer sequences
+    (:mod:`journeys.analytics.sequences`): one pass, nothing read from DuckDB."""
+    _, params = range_sql(query)
+    lo, hi = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    if query.from_date is not None:
+        lo = _micros(params.pop(0))
+    if query.to_date is not None:
+        hi = _micros(params.pop(0))
+    starts, names = sequences.starts, sequences.names
+    width = len(names) + 1
+    size = sequences.t.size + starts.size
+    keys, gaps = np.empty(size, np.int64), np.empty(size, np.int64)
+    customers = starts.size - 1
+    parts = max(1, min(PARTS, customers))
+    counts = _sequence_steps(starts, sequences.t, sequences.code, width, lo, hi, keys, gaps, parts)
+    bases = [int(starts[customers * q // parts]) + customers * q // parts for q in range(parts)]
+    pieces = [slice(b, b + int(n)) for b, n in zip(bases, counts, strict=True)]
+    return _edge_rows(
+        np.concatenate([keys[s] for s in pieces]), np.concatenate([gaps[s] for s in pieces]), names
+    )
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)

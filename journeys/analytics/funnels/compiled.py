@@ -367,3 +367,105 @@ def _any_order(
                 for k in range(1, lvl + 1):
                     done = max(done, latest[k])
                     times[c, k - 1] = done
+
+
+@njit(cache=True, parallel=True)
+def select_rows(
+    starts: Any,
+    t: Any,
+    code: Any,
+    behaviour: Any,
+    step_bits: Any,
+    exclusion_bits: Any,
+    strict: bool,
+    lo: int,
+    end: int,
+    hi: int,
+) -> tuple[Any, Any, Any, Any, Any]:
+    """From customer sequences (rows grouped by customer in (t, seq) order, event codes),
+    the builder's ``ev`` rows in the form :func:`walk` reads: the row ``order``, each
+    customer's first position, ``t``, step bits ``m`` and exclusion bits ``x``.
+
+    ``step_bits[code]`` and ``exclusion_bits[code]`` are the bits of an event name; step 1
+    counts only before ``end``; rows outside [lo, hi) are left out, and so are, in
+    ``strict`` mode, the events that are not behaviour, else those of no step or exclusion."""
+    customers = starts.shape[0] - 1
+    parts = min(PARTS, max(customers, 1))
+    kept = np.zeros(customers + 1, np.int64)
+    for q in prange(parts):
+        c0, c1 = customers * q // parts, customers * (q + 1) // parts
+        for c in range(c0, c1):
+            count = 0
+            for p in range(starts[c], starts[c + 1]):
+                if _selected(p, t, code, behaviour, step_bits, exclusion_bits, strict, lo, hi):
+                    count += 1
+            kept[c + 1] = count
+    for c in range(customers):
+        kept[c + 1] += kept[c]
+    total = kept[customers]
+    order = np.empty(total, np.int64)
+    ts = np.empty(total, np.int64)
+    ms = np.empty(total, np.int64)
+    xs = np.empty(total, np.int64)
+    for q in prange(parts):
+        c0, c1 = customers * q // parts, customers * (q + 1) // parts
+        for c in range(c0, c1):
+            w = kept[c]
+            for p in range(starts[c], starts[c + 1]):
+                if _selected(p, t, code, behaviour, step_bits, exclusion_bits, strict, lo, hi):
+                    a = code[p]
+                    bits = step_bits[a] if a >= 0 else 0
+                    if t[p] >= end:
+                        bits &= ~np.int64(1)
+                    order[w], ts[w], ms[w] = p, t[p], bits
+                    xs[w] = exclusion_bits[a] if a >= 0 else 0
+                    w += 1
+    return order, kept, ts, ms, xs
+
+
+@njit(cache=True, nogil=True)
+def _selected(
+    p: int,
+    t: Any,
+    code: Any,
+    behaviour: Any,
+    step_bits: Any,
+    exclusion_bits: Any,
+    strict: bool,
+    lo: int,
+    hi: int,
+) -> bool:
+    if t[p] < lo or t[p] >= hi:
+        return False
+    if strict:
+        return bool(behaviour[p])
+    a = code[p]
+    return a >= 0 and (step_bits[a] | exclusion_bits[a]) != 0
+
+
+@njit(cache=True, parallel=True)
+def step_flags(
+    t: Any,
+    code: Any,
+    step_bits: Any,
+    exclusion_bits: Any,
+    lo: int,
+    end: int,
+    hi: int,
+    m: Any,
+    x: Any,
+) -> None:
+    """Each row's step bits into ``m`` and exclusion bits into ``x`` (0 outside [lo, hi);
+    step 1 only before ``end``): for ``ordered`` and ``any``, whose walks pass over the rows
+    of no step and no exclusion, so the rows need not be selected first."""
+    n = t.shape[0]
+    for q in prange(PARTS):
+        for p in range(n * q // PARTS, n * (q + 1) // PARTS):
+            a, tp = code[p], t[p]
+            if a < 0 or tp < lo or tp >= hi:
+                m[p], x[p] = 0, 0
+                continue
+            bits = step_bits[a]
+            if tp >= end:
+                bits &= ~1
+            m[p], x[p] = bits, exclusion_bits[a]

@@ -19,7 +19,8 @@ in about a second per process, which is why small workspaces use SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -30,6 +31,11 @@ from journeys.analytics.common import EVENTS, KERNEL_FROM, run_query
 from journeys.analytics.funnels import builder
 from journeys.analytics.funnels.query import FunnelQuery
 from journeys.maps.model import Journey
+
+if TYPE_CHECKING:
+    from journeys.analytics.sequences import Sequences
+
+EPOCH = datetime(1970, 1, 1)
 
 
 def uses_kernel(con: duckdb.DuckDBPyConnection, engine: str, relation: str = EVENTS) -> bool:
@@ -105,6 +111,57 @@ def walk(
     return Walked(level[keep], times[keep], first[keep], rows, h)
 
 
+def answerable_from_sequences(query: FunnelQuery) -> bool:
+    """Whether the kept customer sequences hold all the funnel reads: steps and exclusions
+    that are event names alone, no breakdown, no list of customers."""
+    steps = [*query.steps, *(x.step for x in query.exclude)]
+    plain = all(s.event is not None and not s.where for s in steps)
+    return plain and query.breakdown is None and query.dropped_at is None
+
+
+def walk_sequences(
+    kept: Sequences, query: FunnelQuery, journeys: dict[str, Journey]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Level and step times of each customer who did step 1, walked over the kept customer
+    sequences (:mod:`journeys.analytics.sequences`; the query must be
+    :func:`answerable_from_sequences`): the same rows as the builder's ``ev``, read from
+    memory instead of DuckDB."""
+    from journeys.analytics.funnels import compiled
+
+    c = builder.compile_query(query, journeys)
+    width = len(kept.names) + 1
+    step_bits, exclusion_bits = np.zeros(width, np.int64), np.zeros(width, np.int64)
+    for i, code in enumerate(kept.codes([s.event or "" for s in query.steps])):
+        if code >= 0:
+            step_bits[code] |= 1 << i
+    for x in query.exclude:
+        (code,) = kept.codes([x.step.event or ""])
+        if code >= 0:
+            for i in range(x.from_step, x.to_step):
+                exclusion_bits[code] |= 1 << (i - 1)
+    big = np.iinfo(np.int64).max
+    lo = _micros(c.start) if c.start else np.iinfo(np.int64).min
+    end = _micros(c.end) if c.end else big
+    hi = end + c.window_us if c.end else big
+    if c.order == "strict":  # the walk must not see the events that are not behaviour
+        picked = (kept.starts, kept.t, kept.code, kept.behaviour, step_bits, exclusion_bits)
+        order, starts, t, m, x = compiled.select_rows(*picked, True, lo, end, hi)
+    else:  # the walks pass over rows of no step: flag every row in place
+        order, starts, t = kept.positions, kept.starts, kept.t
+        dtype = np.int32 if c.n < 31 else np.int64
+        m, x = np.empty(t.size, dtype), np.empty(t.size, dtype)
+        bits = (step_bits.astype(dtype), exclusion_bits.astype(dtype))
+        compiled.step_flags(t, kept.code, *bits, lo, end, hi, m, x)
+    mode = {"ordered": compiled.ORDERED, "strict": compiled.STRICT, "any": compiled.ANY}
+    level, _, times = compiled.walk(mode[c.order], order, starts, t, m, x, c.n, c.window_us)
+    keep = np.flatnonzero(level >= 1)
+    return level[keep], times[keep]
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
 def flat_table(walked: Walked, with_ids: bool = False) -> pa.Table:
     """The builder's ``flat`` relation: per customer who did step 1, ``c`` (the id with
     ``with_ids``, else its hash), ``level``, ``b`` (breakdown value) and ``t1…tn``."""
@@ -122,15 +179,16 @@ def flat_table(walked: Walked, with_ids: bool = False) -> pa.Table:
     return pa.table(columns)
 
 
-def summary(walked: Walked) -> dict[str, Any]:
-    """The summary SQL's overall row (``n1…``, ``avg2…``, ``med2…`` in µs) from the arrays:
-    the same figures (a median of an even count is the mean of the middle two, as DuckDB's)."""
+def summary(level: np.ndarray[Any, Any], times: np.ndarray[Any, Any]) -> dict[str, Any]:
+    """The summary SQL's overall row (``n1…``, ``avg2…``, ``med2…`` in µs) from the levels
+    and step times of the customers who did step 1: the same figures (a median of an even
+    count is the mean of the middle two, as DuckDB's)."""
     row: dict[str, Any] = {"bucket": None, "overall": 1}
-    for k in range(1, walked.steps + 1):
-        reached = walked.level >= k
+    for k in range(1, times.shape[1] + 1):
+        reached = level >= k
         row[f"n{k}"] = int(reached.sum())
         if k > 1:
-            gaps = (walked.times[reached, k - 1] - walked.times[reached, k - 2]).astype(np.float64)
+            gaps = (times[reached, k - 1] - times[reached, k - 2]).astype(np.float64)
             row[f"avg{k}"] = float(gaps.mean()) if gaps.size else None
             row[f"med{k}"] = float(np.median(gaps)) if gaps.size else None
     return row

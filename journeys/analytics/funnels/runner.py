@@ -53,10 +53,17 @@ def run(
         con, engine, relation
     ):
         return _run(con, query, journeys, relation, None)
+    assert isinstance(con, duckdb.DuckDBPyConnection)
+    if relation == EVENTS and kernel.answerable_from_sequences(query):
+        from journeys.analytics import sequences  # numba: loaded only when used
+
+        kept = sequences.current(con)
+        if kept is not None:
+            return _result(query, [kernel.summary(*kernel.walk_sequences(kept, query, journeys))])
     ids = query.dropped_at is not None
     walked = kernel.walk(con, query, journeys, relation, with_ids=ids)
     if query.breakdown is None and not ids:  # the figures straight from the arrays
-        return _result(query, [kernel.summary(walked)])
+        return _result(query, [kernel.summary(walked.level, walked.times)])
     name = f"funnel_flat_{uuid.uuid4().hex}"
     con.register(name, kernel.flat_table(walked, with_ids=ids))
     try:

@@ -1,0 +1,343 @@
+"""Customer sequences: the event log kept in memory, encoded, each customer's events together.
+
+The compiled funnel and directly-follows passes spend most of their time before the pass:
+DuckDB reading millions of rows into Arrow, numbering the event names, giving the customers
+dense ids and grouping their rows. None of that depends on the question, only on the log.
+So the process keeps it, per event-log file, until the log changes:
+
+- **rows**, in arrival order: the identity (a dense id of the user id, or of the anonymous
+  id for events without one), the time (µs), ``seq``, the event name's code and whether the
+  event is behaviour (not ``identify``, ``alias`` or ``group``);
+- **by customer**: the same rows grouped by stitched customer, each customer's in
+  (time, seq) order, with each customer's ``hash(customer_id)``; the passes read these.
+
+Every query first reads the log's state in one transaction (events: count, highest and sum
+of ``seq``; the identity graph: count and sum of hashes of its pairs; about 10 ms at ten
+million events). When it is the state the sequences were made at, they are used as they are.
+When only events were appended (``seq`` above the highest seen, and the count and sum agree),
+those rows are read, encoded and added, and the rows are grouped by customer again. Every
+grouping stitches the identities anew, so a change of the identity graph (a link or merge
+moves an identity's rows to another customer) costs only a grouping. Anything else (an
+erasure, an expiry, a rebuild) reads the log anew. The answer is always the one for the log
+as the query's transaction sees it.
+
+Customers and identities are told apart by 64-bit hashes, as in :mod:`kernels` (odds of a
+clash about ``n² / 2⁶⁵``).
+
+This module imports numba: import it only where a compiled pass runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from numba import njit
+from numpy.typing import NDArray
+
+from journeys.analytics.common import run_query
+from journeys.analytics.kernels import dense_ids, stitched_hashes, string_codes
+
+NOT_BEHAVIOUR = ("identify", "alias", "group")  # not steps customers take
+SHORT = 48  # a customer's rows up to this many are ordered by insertion
+
+STATE_SQL = """
+SELECT (SELECT count(*) FROM events), (SELECT coalesce(max(seq), 0) FROM events),
+       (SELECT coalesce(sum(seq), 0) FROM events),
+       (SELECT count(*) FROM identity_users),
+       (SELECT coalesce(sum(hash(user_id, customer_id)), 0) FROM identity_users),
+       (SELECT count(*) FROM identity_links),
+       (SELECT coalesce(sum(hash(anonymous_id, user_id)), 0) FROM identity_links)
+"""
+ROWS_SQL = """
+SELECT hash(coalesce(user_id, anonymous_id)) AS k, user_id IS NOT NULL AS u,
+       timestamp AS t, seq, event, type NOT IN ('identify', 'alias', 'group') AS b
+FROM events
+WHERE coalesce(user_id, anonymous_id) IS NOT NULL AND seq > ?
+"""
+
+
+@dataclass(frozen=True)
+class LogState:
+    """What the sequences were made from: the events and the identity graph."""
+
+    events: int
+    last_seq: int
+    seq_sum: int
+    identities: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The log's rows in arrival order, encoded."""
+
+    identity: NDArray[np.int32]  # dense id of (hash of the user or anonymous id, is a user)
+    t: NDArray[np.int64]  # µs since the epoch (UTC)
+    seq: NDArray[np.int64]
+    code: NDArray[np.int32]  # the event name's code, -1: no name
+    behaviour: NDArray[np.bool_]
+    keys: NDArray[np.uint64]  # per identity: the hash of its user or anonymous id
+    users: NDArray[np.bool_]  # per identity: whether it is a user id
+    names: list[str]  # event names by code
+
+
+@dataclass(frozen=True)
+class Sequences:
+    """Each customer's events together in (time, seq) order: customer ``c``'s rows are
+    ``starts[c]:starts[c + 1]`` of ``t``, ``seq``, ``code`` and ``behaviour``."""
+
+    state: LogState
+    starts: NDArray[np.int64]
+    customers: NDArray[np.uint64]  # hash(customer_id) by customer
+    t: NDArray[np.int64]
+    seq: NDArray[np.int64]
+    code: NDArray[np.int32]
+    behaviour: NDArray[np.bool_]
+    names: list[str]
+    rows: Rows = field(repr=False)
+
+    @cached_property
+    def positions(self) -> NDArray[np.int64]:
+        """0, 1, … n - 1: the rows' own positions (a pass that wants a row order)."""
+        return np.arange(self.t.size, dtype=np.int64)
+
+    def codes(self, names: list[str]) -> list[int]:
+        """The code of each event name (-1: no event has it)."""
+        index = {n: i for i, n in enumerate(self.names)}
+        return [index.get(n, -1) for n in names]
+
+
+@dataclass
+class _Slot:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    sequences: Sequences | None = None
+
+
+_slots: dict[str, _Slot] = {}
+_slots_lock = threading.Lock()
+# How the sequences of a file were last brought up to date: "read", "appended", "regrouped"
+# or "kept" (tests and benchmarks read it).
+last_refresh: dict[str, str] = {}
+
+
+def database_path(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The file of the connection's database (None: in memory)."""
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def has_event_log(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's database is an event log (events and the identity tables)."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name IN "
+        "('event_rows', 'identity_users', 'identity_links')"
+    ).fetchone()
+    return bool(row and row[0] == 3)
+
+
+def current(con: duckdb.DuckDBPyConnection) -> Sequences | None:
+    """The sequences of the connection's event log as its next transaction sees it, brought
+    up to date (see the module docstring); None when the database is in memory, is not an
+    event log, or holds a timestamp DuckDB cannot give in microseconds."""
+    path = database_path(con)
+    if path is None or not has_event_log(con):
+        return None
+    with _slots_lock:
+        slot = _slots.setdefault(path, _Slot())
+    with slot.lock:
+        con.execute("BEGIN TRANSACTION")  # the state and the rows read from one snapshot
+        try:
+            fresh, how = _refresh(con, slot.sequences)
+        finally:
+            con.execute("ROLLBACK")
+        slot.sequences = fresh
+        last_refresh[path] = how
+        return fresh
+
+
+def forget(path: str | None = None) -> None:
+    """Drop the sequences kept for one file (all with None): memory back, next query reads."""
+    with _slots_lock:
+        for key in [path] if path else list(_slots):
+            _slots.pop(key, None)
+            last_refresh.pop(key, None)
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, kept: Sequences | None) -> tuple[Any, str]:
+    row = run_query(con, STATE_SQL, [], what="the log's state").to_pylist()[0]
+    values = [int(v) for v in row.values()]
+    state = LogState(values[0], values[1], values[2], (values[3], values[4], values[5], values[6]))
+    if kept is not None and kept.state == state:
+        return kept, "kept"
+    # Every grouping stitches anew, so a change of the identity graph needs only that.
+    if kept is not None and _same_events(kept.state, state):
+        return _grouped(con, state, kept.rows), "regrouped"
+    if kept is not None:
+        rows = _appended(con, kept, state)
+        if rows is not None:
+            return _grouped(con, state, rows), "appended"
+    rows = _read(con, 0, None)
+    return (None, "read") if rows is None else (_grouped(con, state, rows), "read")
+
+
+def _same_events(a: LogState, b: LogState) -> bool:
+    return (a.events, a.last_seq, a.seq_sum) == (b.events, b.last_seq, b.seq_sum)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, after: int) -> pa.Table | None:
+    table = run_query(con, ROWS_SQL, [after], what="the customer sequences")
+    time_type = table.schema.field("t").type
+    if not (pa.types.is_timestamp(time_type) and time_type.unit == "us"):
+        return None
+    return table
+
+
+def _read(con: duckdb.DuckDBPyConnection, after: int, kept: Rows | None) -> Rows | None:
+    """The rows after ``after`` encoded, added to ``kept`` (its identities and names go on)."""
+    table = _fetch(con, after)
+    if table is None:
+        return None
+    keys = _ints(table, "k", np.uint64)
+    users = _ints(table, "u", np.bool_)
+    # A user id and an anonymous id that are the same text are two identities.
+    tagged = keys ^ np.where(users, np.uint64(0), np.uint64(0x9E3779B97F4A7C15))
+    codes, names = string_codes(table.column("event"))
+    t = np.ascontiguousarray(table.column("t").cast(pa.int64()).to_numpy(), np.int64)
+    seq, behaviour = _ints(table, "seq", np.int64), _ints(table, "b", np.bool_)
+    if kept is None:
+        identity, distinct = dense_ids(tagged)
+        first = _first_rows(identity, distinct.size)
+        return Rows(identity, t, seq, codes, behaviour, keys[first], users[first], names)
+    # Identities and names seen before keep their ids; new ones are numbered after them.
+    old_tagged = kept.keys ^ np.where(kept.users, np.uint64(0), np.uint64(0x9E3779B97F4A7C15))
+    ids, distinct = dense_ids(np.concatenate([old_tagged, tagged]))
+    identity = ids[old_tagged.size :]
+    first = _first_rows(identity, distinct.size)[kept.keys.size :]
+    index = {n: i for i, n in enumerate(kept.names)}
+    all_names = list(kept.names)
+    for name in names:
+        if name not in index:
+            index[name] = len(all_names)
+            all_names.append(name)
+    recode = np.array([index[n] for n in names] + [-1], np.int32)  # -1 stays -1
+    return Rows(
+        np.concatenate([kept.identity, identity]),
+        np.concatenate([kept.t, t]),
+        np.concatenate([kept.seq, seq]),
+        np.concatenate([kept.code, recode[codes]]),
+        np.concatenate([kept.behaviour, behaviour]),
+        np.concatenate([kept.keys, keys[first]]),
+        np.concatenate([kept.users, users[first]]),
+        all_names,
+    )
+
+
+def _appended(con: duckdb.DuckDBPyConnection, kept: Sequences, state: LogState) -> Rows | None:
+    """The kept rows plus the appended ones, when the log only grew since; else None."""
+    before = kept.state
+    if state.last_seq < before.last_seq:
+        return None
+    check = run_query(
+        con,
+        "SELECT count(*), coalesce(sum(seq), 0) FROM events WHERE seq > ?",
+        [before.last_seq],
+        what="the log's state",
+    ).to_pylist()[0]
+    count, total = (int(v) for v in check.values())
+    if (before.events + count, before.seq_sum + total) != (state.events, state.seq_sum):
+        return None  # something was erased or rewritten too
+    return _read(con, before.last_seq, kept.rows)
+
+
+def _grouped(con: duckdb.DuckDBPyConnection, state: LogState, rows: Rows) -> Sequences:
+    """The rows grouped by stitched customer, each customer's in (t, seq) order."""
+    hashes = stitched_hashes(con, rows.keys, rows.keys, ~rows.users)
+    customer_of, customers = dense_ids(hashes)
+    starts, t, seq, code, behaviour = _group(
+        customer_of, customers.size, rows.identity, rows.t, rows.seq, rows.code, rows.behaviour
+    )
+    return Sequences(state, starts, customers, t, seq, code, behaviour, rows.names, rows)
+
+
+def _ints(table: pa.Table, name: str, dtype: type[np.generic]) -> NDArray[Any]:
+    return np.ascontiguousarray(table.column(name).to_numpy(), dtype=dtype)
+
+
+def _first_rows(identity: NDArray[np.int32], count: int) -> NDArray[np.int64]:
+    """Per identity id, the first row that has it (ids are numbered in order of first
+    appearance, so the first rows come in id order)."""
+    first = np.full(count, -1, np.int64)
+    _fill_first(identity, first)
+    return first
+
+
+@njit(cache=True, nogil=True)
+def _fill_first(identity: NDArray[np.int32], first: NDArray[np.int64]) -> None:
+    for i in range(identity.size):
+        if first[identity[i]] < 0:
+            first[identity[i]] = i
+
+
+@njit(cache=True, nogil=True)
+def _group(
+    customer_of: NDArray[np.int32],
+    customers: int,
+    identity: NDArray[np.int32],
+    t: NDArray[np.int64],
+    seq: NDArray[np.int64],
+    code: NDArray[np.int32],
+    behaviour: NDArray[np.bool_],
+) -> tuple[Any, Any, Any, Any, Any]:
+    """A counting sort of the rows by customer (stable: arrival order), then each customer's
+    rows ordered by (t, seq) when they are not already."""
+    n = identity.size
+    starts = np.zeros(customers + 1, np.int64)
+    for i in range(n):
+        starts[customer_of[identity[i]] + 1] += 1
+    for c in range(customers):
+        starts[c + 1] += starts[c]
+    cursor = starts[:-1].copy()
+    ts = np.empty(n, np.int64)
+    ss = np.empty(n, np.int64)
+    cs = np.empty(n, np.int32)
+    bs = np.empty(n, np.bool_)
+    for i in range(n):
+        c = customer_of[identity[i]]
+        q = cursor[c]
+        ts[q], ss[q], cs[q], bs[q] = t[i], seq[i], code[i], behaviour[i]
+        cursor[c] = q + 1
+    for c in range(customers):
+        _order(ts, ss, cs, bs, starts[c], starts[c + 1])
+    return starts, ts, ss, cs, bs
+
+
+@njit(cache=True, nogil=True)
+def _order(ts: Any, ss: Any, cs: Any, bs: Any, a: int, b: int) -> None:
+    """Order positions a..b by (t, seq), moving the other columns along."""
+    for p in range(a + 1, b):
+        if ts[p] < ts[p - 1] or (ts[p] == ts[p - 1] and ss[p] < ss[p - 1]):
+            break
+    else:
+        return
+    if b - a <= SHORT:
+        for p in range(a + 1, b):
+            ti, si, ci, bi = ts[p], ss[p], cs[p], bs[p]
+            q = p - 1
+            while q >= a and (ts[q] > ti or (ts[q] == ti and ss[q] > si)):
+                ts[q + 1], ss[q + 1], cs[q + 1], bs[q + 1] = ts[q], ss[q], cs[q], bs[q]
+                q -= 1
+            ts[q + 1], ss[q + 1], cs[q + 1], bs[q + 1] = ti, si, ci, bi
+        return
+    perm = np.argsort(ss[a:b], kind="mergesort")
+    perm = perm[np.argsort(ts[a:b][perm], kind="mergesort")]
+    ts[a:b] = ts[a:b][perm]
+    ss[a:b] = ss[a:b][perm]
+    cs[a:b] = cs[a:b][perm]
+    bs[a:b] = bs[a:b][perm]

@@ -1,0 +1,120 @@
+"""The customer sequences kept in memory answer funnels and the directly-follows graph as the
+SQL plans do, and follow the log: appended events, identity links and merges, erasure."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from typing import Any
+
+import pytest
+
+from journeys.analytics import sequences
+from journeys.analytics.common import Engine
+from journeys.analytics.dfg import DfgQuery
+from journeys.analytics.dfg.runner import run_dfg
+from journeys.analytics.funnels import FunnelQuery, funnel
+from journeys.privacy.erase import erase_customer
+from journeys.workspace import Workspace
+
+from factories import alias, identify, send, track
+
+FUNNELS: list[dict[str, Any]] = [
+    {"steps": ["a", "b", "c"], "window": "2h"},
+    {"steps": ["a", "b", "c"], "window": "40m", "order": "strict"},
+    {"steps": ["a", "c", "b"], "window": "3h", "order": "any"},
+    {"steps": ["a", "b", "c"], "window": "2h", "exclude": ["d between 1 and 2"]},
+    {"steps": ["b", "a", "b"], "window": "1h", "order": "strict", "exclude": ["c between 2 and 3"]},
+    {"steps": ["a", "b"], "window": "1d", "date_from": "2026-03-02", "date_to": "2026-03-02"},
+    {"steps": ["a", "never", "b"], "window": "1d"},
+]
+
+
+def random_log(ws: Workspace, seed: int, people: int = 30) -> None:
+    """Visitors on devices, some of whom log in (linking the device) and some merged by an
+    alias, events at random minutes with ties, sent out of time order."""
+    rng = random.Random(seed)
+    messages = []
+    for p in range(people):
+        device = {"anonymousId": f"dev-{seed}-{p}"}
+        user = {"userId": f"user-{seed}-{p}", **device}
+        for _ in range(rng.randint(1, 12)):
+            who = rng.choice([device, user, {"userId": f"user-{seed}-{p}"}])
+            minute = rng.choice([0, 5, 5, 30, 61, 90, 200, 1500, 1500, 3000]) + rng.randint(0, 3)
+            messages.append(track(who, rng.choice("aabbccd"), minute))
+        if rng.random() < 0.5:
+            login = identify(f"user-{seed}-{p}", rng.randint(0, 100), anon=device["anonymousId"])
+            messages.append(login)
+        if p and rng.random() < 0.2:
+            messages.append(alias(f"user-{seed}-{p - 1}", f"user-{seed}-{p}", 50, f"al-{seed}-{p}"))
+    rng.shuffle(messages)
+    send(ws.events, *messages)
+
+
+def answers(ws: Workspace, engine: Engine) -> tuple[list[Any], Any, Any]:
+    funnels = [
+        [(s.customers, s.avg_seconds_to_convert, s.median_seconds_to_convert) for s in result.steps]
+        for result in (funnel(ws, FunnelQuery.build(**f), engine) for f in FUNNELS)
+    ]
+    con = ws.events.fresh_reader()
+    graphs = [
+        run_dfg(con, q, engine=engine).model_dump()
+        for q in (DfgQuery(), DfgQuery(from_date=date(2026, 3, 3), to_date=date(2026, 3, 3)))
+    ]
+    return funnels, graphs[0], graphs[1]
+
+
+def refreshed(ws: Workspace) -> str:
+    return sequences.last_refresh[str(ws.events.path)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_sequences_answer_as_the_sql_on_random_logs(ws: Workspace, seed: int) -> None:
+    random_log(ws, seed)
+    expected = answers(ws, "sql")
+    assert answers(ws, "kernel") == expected
+    assert refreshed(ws) == "kept"  # the second and later questions read nothing anew
+    assert expected[1]["edges"] and any(c for c, _, _ in expected[0][0])
+
+
+def test_the_sequences_follow_appended_events_and_identity_changes(ws: Workspace) -> None:
+    random_log(ws, 7)
+    answers(ws, "kernel")
+    send(
+        ws.events,
+        track({"anonymousId": "late-device"}, "a", 10),
+        track({"anonymousId": "late-device"}, "b", 20),
+        track({"userId": "user-7-0"}, "c", 30),
+    )
+    assert answers(ws, "kernel") == answers(ws, "sql")
+    assert refreshed(ws) == "kept"
+    before = answers(ws, "sql")
+    # A login links the late device to user-7-0: its a and b join that customer's c.
+    send(ws.events, identify("user-7-0", 40, anon="late-device"))
+    after = answers(ws, "kernel")
+    assert after == answers(ws, "sql") and after != before
+    send(ws.events, track({"userId": "user-7-1"}, "a", 45))
+    funnel(ws, FunnelQuery.build(steps=["a", "b"]), "kernel")
+    assert refreshed(ws) == "appended"
+
+
+def test_an_erasure_reads_the_log_anew(ws: Workspace) -> None:
+    random_log(ws, 11)
+    answers(ws, "kernel")
+    erase_customer(ws, "user-11-3", "request")
+    funnel(ws, FunnelQuery.build(steps=["a", "b"]), "kernel")
+    assert refreshed(ws) == "read"
+    assert answers(ws, "kernel") == answers(ws, "sql")
+
+
+def test_queries_the_sequences_cannot_answer_take_the_other_paths(ws: Workspace) -> None:
+    random_log(ws, 13)
+    sequences.forget()
+    for options in (
+        {"steps": ["a", "b"], "breakdown": "plan"},
+        {"steps": ["a where plan = 'x'", "b"]},
+        {"steps": ["a", "b"], "dropped_at": 2},
+    ):
+        got = funnel(ws, FunnelQuery.build(**options), "kernel")
+        assert got.model_dump() == funnel(ws, FunnelQuery.build(**options), "sql").model_dump()
+    assert str(ws.events.path) not in sequences.last_refresh  # none of them read the sequences
