@@ -127,6 +127,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("parquet_export_seconds", "60", "How often the server exports new events as Parquet."),
     Setting(
+        "sequences_refresh_seconds",
+        "30",
+        "How often the server brings the analyses' customer sequences up to date, so the next "
+        "funnel or graph need not (0: only when an analysis asks).",
+    ),
+    Setting(
         "analytics_engine",
         "duckdb",
         "Engine the analyses run on: duckdb (the workspace's event log) or spark (the Parquet "

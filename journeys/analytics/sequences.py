@@ -30,6 +30,7 @@ This module imports numba: import it only where a compiled pass runs.
 from __future__ import annotations
 
 import threading
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -40,14 +41,16 @@ import pyarrow as pa
 from numba import njit
 from numpy.typing import NDArray
 
-from journeys.analytics.common import run_query
+from journeys.analytics.common import KERNEL_FROM, run_query
 from journeys.analytics.kernels import dense_ids, stitched_hashes, string_codes
+from journeys.workspace import Workspace
 
 NOT_BEHAVIOUR = ("identify", "alias", "group")  # not steps customers take
 SHORT = 48  # a customer's rows up to this many are ordered by insertion
 
 STATE_SQL = """
-SELECT (SELECT count(*) FROM events), (SELECT coalesce(max(seq), 0) FROM events),
+SELECT (SELECT CAST(min(id) AS VARCHAR) FROM log_instance),
+       (SELECT count(*) FROM events), (SELECT coalesce(max(seq), 0) FROM events),
        (SELECT coalesce(sum(seq), 0) FROM events),
        (SELECT count(*) FROM identity_users),
        (SELECT coalesce(sum(hash(user_id, customer_id)), 0) FROM identity_users),
@@ -64,12 +67,13 @@ WHERE coalesce(user_id, anonymous_id) IS NOT NULL AND seq > ?
 
 @dataclass(frozen=True)
 class LogState:
-    """What the sequences were made from: the events and the identity graph."""
+    """What the sequences were made from: the log, its events and the identity graph."""
 
+    log: str
     events: int
     last_seq: int
     seq_sum: int
-    identities: tuple[int, int, int, int]
+    identities: tuple[int, ...]  # count and hash sum of identity_users, identity_links
 
 
 @dataclass(frozen=True)
@@ -137,9 +141,9 @@ def has_event_log(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the connection's database is an event log (events and the identity tables)."""
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name IN "
-        "('event_rows', 'identity_users', 'identity_links')"
+        "('event_rows', 'log_instance', 'identity_users', 'identity_links')"
     ).fetchone()
-    return bool(row and row[0] == 3)
+    return bool(row and row[0] == 4)
 
 
 def current(con: duckdb.DuckDBPyConnection) -> Sequences | None:
@@ -162,6 +166,20 @@ def current(con: duckdb.DuckDBPyConnection) -> Sequences | None:
         return fresh
 
 
+def keep(workspace: Workspace, least: int = KERNEL_FROM) -> str | None:
+    """Bring the workspace's sequences up to date ahead of the next analysis (the server runs
+    this every ``sequences_refresh_seconds``); how (see :data:`last_refresh`), or None when
+    the analyses would not read them: another engine, or fewer than ``least`` events."""
+    from journeys.analytics.funnels.kernel import event_count
+
+    if workspace.setting("analytics_engine").strip().lower() != "duckdb":
+        return None
+    with closing(workspace.events.fresh_reader()) as con:
+        if event_count(con) < least or current(con) is None:
+            return None
+        return last_refresh[str(database_path(con))]
+
+
 def forget(path: str | None = None) -> None:
     """Drop the sequences kept for one file (all with None): memory back, next query reads."""
     with _slots_lock:
@@ -170,10 +188,13 @@ def forget(path: str | None = None) -> None:
             last_refresh.pop(key, None)
 
 
-def _refresh(con: duckdb.DuckDBPyConnection, kept: Sequences | None) -> tuple[Any, str]:
+def _refresh(
+    con: duckdb.DuckDBPyConnection, kept: Sequences | None
+) -> tuple[Sequences | None, str]:
     row = run_query(con, STATE_SQL, [], what="the log's state").to_pylist()[0]
-    values = [int(v) for v in row.values()]
-    state = LogState(values[0], values[1], values[2], (values[3], values[4], values[5], values[6]))
+    log, *rest = row.values()
+    n = [int(v) for v in rest]
+    state = LogState(str(log), n[0], n[1], n[2], tuple(n[3:]))
     if kept is not None and kept.state == state:
         return kept, "kept"
     # Every grouping stitches anew, so a change of the identity graph needs only that.
@@ -188,7 +209,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, kept: Sequences | None) -> tuple[An
 
 
 def _same_events(a: LogState, b: LogState) -> bool:
-    return (a.events, a.last_seq, a.seq_sum) == (b.events, b.last_seq, b.seq_sum)
+    return (a.log, a.events, a.last_seq, a.seq_sum) == (b.log, b.events, b.last_seq, b.seq_sum)
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, after: int) -> pa.Table | None:
@@ -206,8 +227,7 @@ def _read(con: duckdb.DuckDBPyConnection, after: int, kept: Rows | None) -> Rows
         return None
     keys = _ints(table, "k", np.uint64)
     users = _ints(table, "u", np.bool_)
-    # A user id and an anonymous id that are the same text are two identities.
-    tagged = keys ^ np.where(users, np.uint64(0), np.uint64(0x9E3779B97F4A7C15))
+    tagged = _tagged(keys, users)
     codes, names = string_codes(table.column("event"))
     t = np.ascontiguousarray(table.column("t").cast(pa.int64()).to_numpy(), np.int64)
     seq, behaviour = _ints(table, "seq", np.int64), _ints(table, "b", np.bool_)
@@ -216,7 +236,7 @@ def _read(con: duckdb.DuckDBPyConnection, after: int, kept: Rows | None) -> Rows
         first = _first_rows(identity, distinct.size)
         return Rows(identity, t, seq, codes, behaviour, keys[first], users[first], names)
     # Identities and names seen before keep their ids; new ones are numbered after them.
-    old_tagged = kept.keys ^ np.where(kept.users, np.uint64(0), np.uint64(0x9E3779B97F4A7C15))
+    old_tagged = _tagged(kept.keys, kept.users)
     ids, distinct = dense_ids(np.concatenate([old_tagged, tagged]))
     identity = ids[old_tagged.size :]
     first = _first_rows(identity, distinct.size)[kept.keys.size :]
@@ -242,7 +262,7 @@ def _read(con: duckdb.DuckDBPyConnection, after: int, kept: Rows | None) -> Rows
 def _appended(con: duckdb.DuckDBPyConnection, kept: Sequences, state: LogState) -> Rows | None:
     """The kept rows plus the appended ones, when the log only grew since; else None."""
     before = kept.state
-    if state.last_seq < before.last_seq:
+    if state.log != before.log or state.last_seq < before.last_seq:
         return None
     check = run_query(
         con,
@@ -264,6 +284,12 @@ def _grouped(con: duckdb.DuckDBPyConnection, state: LogState, rows: Rows) -> Seq
         customer_of, customers.size, rows.identity, rows.t, rows.seq, rows.code, rows.behaviour
     )
     return Sequences(state, starts, customers, t, seq, code, behaviour, rows.names, rows)
+
+
+def _tagged(keys: NDArray[np.uint64], users: NDArray[np.bool_]) -> NDArray[np.uint64]:
+    """An identity's key: a user id and an anonymous id that are the same text are two."""
+    salt = np.where(users, np.uint64(0), np.uint64(0x9E3779B97F4A7C15))
+    return np.asarray(keys ^ salt, np.uint64)
 
 
 def _ints(table: pa.Table, name: str, dtype: type[np.generic]) -> NDArray[Any]:

@@ -33,6 +33,12 @@ from journeys.workspace import Workspace
 STATIC = Path(__file__).parent.parent / "web" / "static"
 
 
+def _keep_sequences(workspace: Workspace) -> None:
+    from journeys.analytics import sequences  # numba: loaded only when a server runs this
+
+    sequences.keep(workspace)
+
+
 def create_app(workspace: Workspace) -> FastAPI:
     """Build the application; the workspace's stores are opened at start-up, closed at exit."""
 
@@ -68,6 +74,11 @@ def create_app(workspace: Workspace) -> FastAPI:
             background.every(retention_interval(), "retention", lambda: apply_retention(workspace)),
             background.every(
                 export_interval(workspace), "parquet export", lambda: export_configured(workspace)
+            ),
+            background.every(
+                float(config.get("sequences_refresh_seconds")),
+                "customer sequences",
+                lambda: _keep_sequences(workspace),
             ),
             background_loader(workspace),  # queued tracking calls, when ingest_queue is set
         ):

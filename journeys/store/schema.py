@@ -72,6 +72,10 @@ CREATE TABLE IF NOT EXISTS consumer_cursors (
     position BIGINT  NOT NULL,
     version  INTEGER NOT NULL
 );
+-- One row: a name for this log, new whenever a log is created (state kept in memory about
+-- a log, such as the analyses' customer sequences, is never taken for another log's).
+CREATE TABLE IF NOT EXISTS log_instance (id UUID NOT NULL);
+INSERT INTO log_instance SELECT uuid() WHERE NOT EXISTS (SELECT 1 FROM log_instance);
 """
 
 

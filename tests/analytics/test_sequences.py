@@ -4,7 +4,9 @@ SQL plans do, and follow the log: appended events, identity links and merges, er
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +120,27 @@ def test_queries_the_sequences_cannot_answer_take_the_other_paths(ws: Workspace)
         got = funnel(ws, FunnelQuery.build(**options), "kernel")
         assert got.model_dump() == funnel(ws, FunnelQuery.build(**options), "sql").model_dump()
     assert str(ws.events.path) not in sequences.last_refresh  # none of them read the sequences
+
+
+def test_a_new_log_at_the_same_path_is_never_taken_for_the_old(tmp_path: Path) -> None:
+    # Two logs alike in every count (events, seq, identities) but not in their events.
+    answers_by_log = []
+    for event in ("a", "b"):
+        ws = Workspace.init(tmp_path / "ws")
+        send(ws.events, track({"userId": "u1"}, event, 0), track({"userId": "u1"}, "c", 5))
+        result = funnel(ws, FunnelQuery.build(steps=["a", "c"]), "kernel")
+        answers_by_log.append([s.customers for s in result.steps])
+        ws.close()
+        shutil.rmtree(tmp_path / "ws")
+    assert answers_by_log == [[1, 1], [0, 0]]
+
+
+def test_the_server_s_refresh_keeps_the_sequences_current(ws: Workspace) -> None:
+    random_log(ws, 17)
+    assert sequences.keep(ws) is None  # under a million events the analyses use SQL
+    assert sequences.keep(ws, least=1) == "read"
+    send(ws.events, track({"userId": "user-17-2"}, "b", 4000))
+    assert sequences.keep(ws, least=1) == "appended"
+    assert sequences.keep(ws, least=1) == "kept"
+    funnel(ws, FunnelQuery.build(steps=["a", "b"]), "kernel")
+    assert refreshed(ws) == "kept"  # the question found them current

@@ -440,7 +440,7 @@ def _selected(
     if strict:
         return bool(behaviour[p])
     a = code[p]
-    return a >= 0 and (step_bits[a] | exclusion_bits[a]) != 0
+    return bool(a >= 0 and (step_bits[a] | exclusion_bits[a]) != 0)
 
 
 @njit(cache=True, parallel=True)

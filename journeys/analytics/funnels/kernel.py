@@ -134,10 +134,10 @@ def walk_sequences(
     for i, code in enumerate(kept.codes([s.event or "" for s in query.steps])):
         if code >= 0:
             step_bits[code] |= 1 << i
-    for x in query.exclude:
-        (code,) = kept.codes([x.step.event or ""])
+    for excluded in query.exclude:
+        (code,) = kept.codes([excluded.step.event or ""])
         if code >= 0:
-            for i in range(x.from_step, x.to_step):
+            for i in range(excluded.from_step, excluded.to_step):
                 exclusion_bits[code] |= 1 << (i - 1)
     big = np.iinfo(np.int64).max
     lo = _micros(c.start) if c.start else np.iinfo(np.int64).min
