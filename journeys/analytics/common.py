@@ -51,6 +51,23 @@ class Connection(Protocol):
     def close(self) -> None: ...
 
 
+def event_count(con: duckdb.DuckDBPyConnection, relation: str = EVENTS) -> int:
+    """About how many events the log holds (rows appended plus imported segments), from
+    metadata only; for a plain table (tests, benchmarks) that table's size."""
+    try:
+        row = con.execute(
+            "SELECT (SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() "
+            "WHERE table_name = 'event_rows') + (SELECT coalesce(sum(stored), 0) "
+            "FROM event_segments)"
+        ).fetchone()
+    except duckdb.CatalogException:
+        row = con.execute(
+            "SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() WHERE table_name = ?",
+            [relation],
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def analytics_reader(workspace: Workspace) -> Connection:
     """A read connection on the workspace's analytics engine (setting ``analytics_engine``).
 

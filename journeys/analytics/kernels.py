@@ -25,6 +25,8 @@ here call nothing outside this module.
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -32,6 +34,7 @@ import pyarrow.compute as pc
 from numba import njit
 from numpy.typing import NDArray
 
+_SHORT = 48  # a customer's rows up to this many are ordered by insertion
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads any key over the table
 _FIRST_BITS = 12
 
@@ -195,3 +198,91 @@ def string_codes(column: pa.ChunkedArray) -> tuple[NDArray[np.int32], list[str]]
     indices = pa.chunked_array([c.indices for c in column.chunks], column.type.index_type)
     codes = pc.fill_null(indices.cast(pa.int32()), -1)
     return np.ascontiguousarray(codes.to_numpy(), np.int32), names
+
+
+def first_rows(identity: NDArray[np.int32], count: int) -> NDArray[np.int64]:
+    """Per identity id, the first row that has it (ids are numbered in order of first
+    appearance, so the first rows come in id order)."""
+    first = np.full(count, -1, np.int64)
+    _fill_first(identity, first)
+    return first
+
+
+@njit(cache=True, nogil=True)
+def _fill_first(identity: NDArray[np.int32], first: NDArray[np.int64]) -> None:
+    for i in range(identity.size):
+        if first[identity[i]] < 0:
+            first[identity[i]] = i
+
+
+def group_by_customer(
+    customer_of: NDArray[np.int32],
+    customers: int,
+    identity: NDArray[np.int32],
+    t: NDArray[np.int64],
+    seq: NDArray[np.int64],
+    code: NDArray[np.int32],
+    behaviour: NDArray[np.bool_],
+) -> tuple[Any, Any, Any, Any, Any]:
+    """Rows of identities grouped by customer (``customer_of[identity]``), each customer's in
+    (t, seq) order: the customers' first positions (plus the end) and t, seq, code and
+    behaviour in that order (``journeys.analytics.sequences``)."""
+    return _group_by_customer(customer_of, customers, identity, t, seq, code, behaviour)
+
+
+@njit(cache=True, nogil=True)
+def _group_by_customer(
+    customer_of: NDArray[np.int32],
+    customers: int,
+    identity: NDArray[np.int32],
+    t: NDArray[np.int64],
+    seq: NDArray[np.int64],
+    code: NDArray[np.int32],
+    behaviour: NDArray[np.bool_],
+) -> tuple[Any, Any, Any, Any, Any]:
+    """A counting sort of the rows by customer (stable: arrival order), then each customer's
+    rows ordered by (t, seq) when they are not already."""
+    n = identity.size
+    starts = np.zeros(customers + 1, np.int64)
+    for i in range(n):
+        starts[customer_of[identity[i]] + 1] += 1
+    for c in range(customers):
+        starts[c + 1] += starts[c]
+    cursor = starts[:-1].copy()
+    ts = np.empty(n, np.int64)
+    ss = np.empty(n, np.int64)
+    cs = np.empty(n, np.int32)
+    bs = np.empty(n, np.bool_)
+    for i in range(n):
+        c = customer_of[identity[i]]
+        q = cursor[c]
+        ts[q], ss[q], cs[q], bs[q] = t[i], seq[i], code[i], behaviour[i]
+        cursor[c] = q + 1
+    for c in range(customers):
+        _order(ts, ss, cs, bs, starts[c], starts[c + 1])
+    return starts, ts, ss, cs, bs
+
+
+@njit(cache=True, nogil=True)
+def _order(ts: Any, ss: Any, cs: Any, bs: Any, a: int, b: int) -> None:
+    """Order positions a..b by (t, seq), moving the other columns along."""
+    for p in range(a + 1, b):
+        if ts[p] < ts[p - 1] or (ts[p] == ts[p - 1] and ss[p] < ss[p - 1]):
+            break
+    else:
+        return
+    if b - a <= _SHORT:
+        for p in range(a + 1, b):
+            ti, si, ci, bi = ts[p], ss[p], cs[p], bs[p]
+            q = p - 1
+            while q >= a and (ts[q] > ti or (ts[q] == ti and ss[q] > si)):
+                ts[q + 1], ss[q + 1], cs[q + 1], bs[q + 1] = ts[q], ss[q], cs[q], bs[q]
+                q -= 1
+            ts[q + 1], ss[q + 1], cs[q + 1], bs[q + 1] = ti, si, ci, bi
+        return
+    perm = np.argsort(ss[a:b], kind="mergesort")
+    perm = perm[np.argsort(ts[a:b][perm], kind="mergesort")]
+    ts[a:b] = ts[a:b][perm]
+    ss[a:b] = ss[a:b][perm]
+    cs[a:b] = cs[a:b][perm]
+    bs[a:b] = bs[a:b][perm]

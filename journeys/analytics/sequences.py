@@ -24,7 +24,8 @@ as the query's transaction sees it.
 Customers and identities are told apart by 64-bit hashes, as in :mod:`kernels` (odds of a
 clash about ``n² / 2⁶⁵``).
 
-This module imports numba: import it only where a compiled pass runs.
+The compiled parts are in :mod:`kernels`, imported (with numba) only when sequences are
+made: this module itself is light, so erasure and retention can drop the kept sequences.
 """
 
 from __future__ import annotations
@@ -33,20 +34,19 @@ import threading
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-from numba import njit
 from numpy.typing import NDArray
 
-from journeys.analytics.common import KERNEL_FROM, run_query
-from journeys.analytics.kernels import dense_ids, stitched_hashes, string_codes
-from journeys.workspace import Workspace
+from journeys.analytics.common import KERNEL_FROM, event_count, run_query
+
+if TYPE_CHECKING:
+    from journeys.workspace import Workspace
 
 NOT_BEHAVIOUR = ("identify", "alias", "group")  # not steps customers take
-SHORT = 48  # a customer's rows up to this many are ordered by insertion
 
 STATE_SQL = """
 SELECT (SELECT CAST(min(id) AS VARCHAR) FROM log_instance),
@@ -170,8 +170,6 @@ def keep(workspace: Workspace, least: int = KERNEL_FROM) -> str | None:
     """Bring the workspace's sequences up to date ahead of the next analysis (the server runs
     this every ``sequences_refresh_seconds``); how (see :data:`last_refresh`), or None when
     the analyses would not read them: another engine, or fewer than ``least`` events."""
-    from journeys.analytics.funnels.kernel import event_count
-
     if workspace.setting("analytics_engine").strip().lower() != "duckdb":
         return None
     with closing(workspace.events.fresh_reader()) as con:
@@ -181,7 +179,9 @@ def keep(workspace: Workspace, least: int = KERNEL_FROM) -> str | None:
 
 
 def forget(path: str | None = None) -> None:
-    """Drop the sequences kept for one file (all with None): memory back, next query reads."""
+    """Drop the sequences kept for one event-log file (all with None): the memory is given
+    back and the next question reads the log. Erasure and retention call it, so nothing of
+    the events they remove stays in memory."""
     with _slots_lock:
         for key in [path] if path else list(_slots):
             _slots.pop(key, None)
@@ -222,24 +222,26 @@ def _fetch(con: duckdb.DuckDBPyConnection, after: int) -> pa.Table | None:
 
 def _read(con: duckdb.DuckDBPyConnection, after: int, kept: Rows | None) -> Rows | None:
     """The rows after ``after`` encoded, added to ``kept`` (its identities and names go on)."""
+    from journeys.analytics import kernels  # numba
+
     table = _fetch(con, after)
     if table is None:
         return None
     keys = _ints(table, "k", np.uint64)
     users = _ints(table, "u", np.bool_)
     tagged = _tagged(keys, users)
-    codes, names = string_codes(table.column("event"))
+    codes, names = kernels.string_codes(table.column("event"))
     t = np.ascontiguousarray(table.column("t").cast(pa.int64()).to_numpy(), np.int64)
     seq, behaviour = _ints(table, "seq", np.int64), _ints(table, "b", np.bool_)
     if kept is None:
-        identity, distinct = dense_ids(tagged)
-        first = _first_rows(identity, distinct.size)
+        identity, distinct = kernels.dense_ids(tagged)
+        first = kernels.first_rows(identity, distinct.size)
         return Rows(identity, t, seq, codes, behaviour, keys[first], users[first], names)
     # Identities and names seen before keep their ids; new ones are numbered after them.
     old_tagged = _tagged(kept.keys, kept.users)
-    ids, distinct = dense_ids(np.concatenate([old_tagged, tagged]))
+    ids, distinct = kernels.dense_ids(np.concatenate([old_tagged, tagged]))
     identity = ids[old_tagged.size :]
-    first = _first_rows(identity, distinct.size)[kept.keys.size :]
+    first = kernels.first_rows(identity, distinct.size)[kept.keys.size :]
     index = {n: i for i, n in enumerate(kept.names)}
     all_names = list(kept.names)
     for name in names:
@@ -278,9 +280,11 @@ def _appended(con: duckdb.DuckDBPyConnection, kept: Sequences, state: LogState) 
 
 def _grouped(con: duckdb.DuckDBPyConnection, state: LogState, rows: Rows) -> Sequences:
     """The rows grouped by stitched customer, each customer's in (t, seq) order."""
-    hashes = stitched_hashes(con, rows.keys, rows.keys, ~rows.users)
-    customer_of, customers = dense_ids(hashes)
-    starts, t, seq, code, behaviour = _group(
+    from journeys.analytics import kernels  # numba
+
+    hashes = kernels.stitched_hashes(con, rows.keys, rows.keys, ~rows.users)
+    customer_of, customers = kernels.dense_ids(hashes)
+    starts, t, seq, code, behaviour = kernels.group_by_customer(
         customer_of, customers.size, rows.identity, rows.t, rows.seq, rows.code, rows.behaviour
     )
     return Sequences(state, starts, customers, t, seq, code, behaviour, rows.names, rows)
@@ -294,76 +298,3 @@ def _tagged(keys: NDArray[np.uint64], users: NDArray[np.bool_]) -> NDArray[np.ui
 
 def _ints(table: pa.Table, name: str, dtype: type[np.generic]) -> NDArray[Any]:
     return np.ascontiguousarray(table.column(name).to_numpy(), dtype=dtype)
-
-
-def _first_rows(identity: NDArray[np.int32], count: int) -> NDArray[np.int64]:
-    """Per identity id, the first row that has it (ids are numbered in order of first
-    appearance, so the first rows come in id order)."""
-    first = np.full(count, -1, np.int64)
-    _fill_first(identity, first)
-    return first
-
-
-@njit(cache=True, nogil=True)
-def _fill_first(identity: NDArray[np.int32], first: NDArray[np.int64]) -> None:
-    for i in range(identity.size):
-        if first[identity[i]] < 0:
-            first[identity[i]] = i
-
-
-@njit(cache=True, nogil=True)
-def _group(
-    customer_of: NDArray[np.int32],
-    customers: int,
-    identity: NDArray[np.int32],
-    t: NDArray[np.int64],
-    seq: NDArray[np.int64],
-    code: NDArray[np.int32],
-    behaviour: NDArray[np.bool_],
-) -> tuple[Any, Any, Any, Any, Any]:
-    """A counting sort of the rows by customer (stable: arrival order), then each customer's
-    rows ordered by (t, seq) when they are not already."""
-    n = identity.size
-    starts = np.zeros(customers + 1, np.int64)
-    for i in range(n):
-        starts[customer_of[identity[i]] + 1] += 1
-    for c in range(customers):
-        starts[c + 1] += starts[c]
-    cursor = starts[:-1].copy()
-    ts = np.empty(n, np.int64)
-    ss = np.empty(n, np.int64)
-    cs = np.empty(n, np.int32)
-    bs = np.empty(n, np.bool_)
-    for i in range(n):
-        c = customer_of[identity[i]]
-        q = cursor[c]
-        ts[q], ss[q], cs[q], bs[q] = t[i], seq[i], code[i], behaviour[i]
-        cursor[c] = q + 1
-    for c in range(customers):
-        _order(ts, ss, cs, bs, starts[c], starts[c + 1])
-    return starts, ts, ss, cs, bs
-
-
-@njit(cache=True, nogil=True)
-def _order(ts: Any, ss: Any, cs: Any, bs: Any, a: int, b: int) -> None:
-    """Order positions a..b by (t, seq), moving the other columns along."""
-    for p in range(a + 1, b):
-        if ts[p] < ts[p - 1] or (ts[p] == ts[p - 1] and ss[p] < ss[p - 1]):
-            break
-    else:
-        return
-    if b - a <= SHORT:
-        for p in range(a + 1, b):
-            ti, si, ci, bi = ts[p], ss[p], cs[p], bs[p]
-            q = p - 1
-            while q >= a and (ts[q] > ti or (ts[q] == ti and ss[q] > si)):
-                ts[q + 1], ss[q + 1], cs[q + 1], bs[q + 1] = ts[q], ss[q], cs[q], bs[q]
-                q -= 1
-            ts[q + 1], ss[q + 1], cs[q + 1], bs[q + 1] = ti, si, ci, bi
-        return
-    perm = np.argsort(ss[a:b], kind="mergesort")
-    perm = perm[np.argsort(ts[a:b][perm], kind="mergesort")]
-    ts[a:b] = ts[a:b][perm]
-    ss[a:b] = ss[a:b][perm]
-    cs[a:b] = cs[a:b][perm]
-    bs[a:b] = bs[a:b][perm]

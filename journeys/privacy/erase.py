@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from journeys.analytics import sequences
 from journeys.events.identity import IdentityConsumer
 from journeys.privacy import audit
 from journeys.privacy import eventstore as es
@@ -54,6 +55,7 @@ def erase_customer(ws: Workspace, any_id: str, reason: str) -> ErasureReceipt:
     found, removed_log, scrubbed = ws.events.write(
         lambda con: _erase_events(con, ws.events, any_id, ids, ws.customer_index_path)
     )
+    sequences.forget(str(ws.events.path))  # the analyses' copy, in this process's memory
     for table, n in op.delete_rows(engine, op.customer_rows(engine, ids.all())).items():
         removed_op[table] = removed_op.get(table, 0) + n
     scrubbed["operational"] = op.reclaim(engine, sorted(removed_op))

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from journeys import config
+from journeys.analytics import sequences
 from journeys.privacy import audit
 from journeys.privacy import eventstore as es
 from journeys.privacy.model import RetentionReceipt
@@ -43,6 +44,7 @@ def apply_retention(ws: Workspace, days: int | None = None) -> RetentionReceipt:
     log = ws.events
     log.sync()
     removed = log.write(lambda con: _expire(con, log, cutoff, ws.customer_index_path))
+    sequences.forget(str(log.path))  # the analyses' copy, in this process's memory
     events = sum(n for t, n in removed.items() if t == "event_rows" or t.startswith("segment_"))
     receipt = RetentionReceipt(
         retention_days=days,

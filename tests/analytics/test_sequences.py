@@ -104,6 +104,7 @@ def test_an_erasure_reads_the_log_anew(ws: Workspace) -> None:
     random_log(ws, 11)
     answers(ws, "kernel")
     erase_customer(ws, "user-11-3", "request")
+    assert str(ws.events.path) not in sequences.last_refresh  # dropped from memory at once
     funnel(ws, FunnelQuery.build(steps=["a", "b"]), "kernel")
     assert refreshed(ws) == "read"
     assert answers(ws, "kernel") == answers(ws, "sql")

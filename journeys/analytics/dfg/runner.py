@@ -21,6 +21,7 @@ from journeys.analytics.common import (
     Connection,
     Engine,
     analytics_reader,
+    event_count,
     run_query,
 )
 from journeys.analytics.dfg.builder import build_dfg, count_sql
@@ -82,7 +83,11 @@ def run_dfg(
 
 
 def _large(con: Connection, query: DfgQuery, relation: str) -> bool:
-    """Whether the graph reads at least KERNEL_FROM events."""
+    """Whether the graph reads at least KERNEL_FROM events: over the whole log, from the
+    log's metadata (the compiled pass then reads the kept customer sequences, whatever the
+    dates); over a segment, counted."""
+    if relation == EVENTS and isinstance(con, duckdb.DuckDBPyConnection):
+        return event_count(con) >= KERNEL_FROM
     sql, params = count_sql(query, relation, KERNEL_FROM)
     counted = run_query(con, sql, params, what="the directly-follows graph").column(0)
     return int(counted[0].as_py()) >= KERNEL_FROM

@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from journeys.analytics.common import EVENTS, KERNEL_FROM, run_query
+from journeys.analytics.common import EVENTS, KERNEL_FROM, event_count, run_query
 from journeys.analytics.funnels import builder
 from journeys.analytics.funnels.query import FunnelQuery
 from journeys.maps.model import Journey
@@ -43,23 +43,6 @@ def uses_kernel(con: duckdb.DuckDBPyConnection, engine: str, relation: str = EVE
     if engine != "auto":
         return engine == "kernel"
     return event_count(con, relation) >= KERNEL_FROM
-
-
-def event_count(con: duckdb.DuckDBPyConnection, relation: str = EVENTS) -> int:
-    """About how many events the log holds (rows appended plus imported segments), from
-    metadata only; for a plain table (tests, benchmarks) that table's size."""
-    try:
-        row = con.execute(
-            "SELECT (SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() "
-            "WHERE table_name = 'event_rows') + (SELECT coalesce(sum(stored), 0) "
-            "FROM event_segments)"
-        ).fetchone()
-    except duckdb.CatalogException:
-        row = con.execute(
-            "SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() WHERE table_name = ?",
-            [relation],
-        ).fetchone()
-    return int(row[0]) if row else 0
 
 
 @dataclass(frozen=True)
