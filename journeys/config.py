@@ -127,6 +127,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("parquet_export_seconds", "60", "How often the server exports new events as Parquet."),
     Setting(
+        "sequences_max_events",
+        "100000000",
+        "Largest event log whose customer sequences the analyses keep in memory (47 bytes an "
+        "event); past it, funnels and graphs read DuckDB on every question.",
+    ),
+    Setting(
         "sequences_refresh_seconds",
         "30",
         "How often the server brings the analyses' customer sequences up to date, so the next "

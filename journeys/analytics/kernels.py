@@ -222,12 +222,11 @@ def group_by_customer(
     t: NDArray[np.int64],
     seq: NDArray[np.int64],
     code: NDArray[np.int32],
-    behaviour: NDArray[np.bool_],
-) -> tuple[Any, Any, Any, Any, Any]:
+) -> tuple[Any, Any, Any, Any]:
     """Rows of identities grouped by customer (``customer_of[identity]``), each customer's in
-    (t, seq) order: the customers' first positions (plus the end) and t, seq, code and
-    behaviour in that order (``journeys.analytics.sequences``)."""
-    return _group_by_customer(customer_of, customers, identity, t, seq, code, behaviour)
+    (t, seq) order: the customers' first positions (plus the end) and t, seq and code in that
+    order (``journeys.analytics.sequences``)."""
+    return _group_by_customer(customer_of, customers, identity, t, seq, code)
 
 
 @njit(cache=True, nogil=True)
@@ -238,8 +237,7 @@ def _group_by_customer(
     t: NDArray[np.int64],
     seq: NDArray[np.int64],
     code: NDArray[np.int32],
-    behaviour: NDArray[np.bool_],
-) -> tuple[Any, Any, Any, Any, Any]:
+) -> tuple[Any, Any, Any, Any]:
     """A counting sort of the rows by customer (stable: arrival order), then each customer's
     rows ordered by (t, seq) when they are not already."""
     n = identity.size
@@ -252,20 +250,19 @@ def _group_by_customer(
     ts = np.empty(n, np.int64)
     ss = np.empty(n, np.int64)
     cs = np.empty(n, np.int32)
-    bs = np.empty(n, np.bool_)
     for i in range(n):
         c = customer_of[identity[i]]
         q = cursor[c]
-        ts[q], ss[q], cs[q], bs[q] = t[i], seq[i], code[i], behaviour[i]
+        ts[q], ss[q], cs[q] = t[i], seq[i], code[i]
         cursor[c] = q + 1
     for c in range(customers):
-        _order(ts, ss, cs, bs, starts[c], starts[c + 1])
-    return starts, ts, ss, cs, bs
+        _order(ts, ss, cs, starts[c], starts[c + 1])
+    return starts, ts, ss, cs
 
 
 @njit(cache=True, nogil=True)
-def _order(ts: Any, ss: Any, cs: Any, bs: Any, a: int, b: int) -> None:
-    """Order positions a..b by (t, seq), moving the other columns along."""
+def _order(ts: Any, ss: Any, cs: Any, a: int, b: int) -> None:
+    """Order positions a..b by (t, seq), moving the codes along."""
     for p in range(a + 1, b):
         if ts[p] < ts[p - 1] or (ts[p] == ts[p - 1] and ss[p] < ss[p - 1]):
             break
@@ -273,16 +270,43 @@ def _order(ts: Any, ss: Any, cs: Any, bs: Any, a: int, b: int) -> None:
         return
     if b - a <= _SHORT:
         for p in range(a + 1, b):
-            ti, si, ci, bi = ts[p], ss[p], cs[p], bs[p]
+            ti, si, ci = ts[p], ss[p], cs[p]
             q = p - 1
             while q >= a and (ts[q] > ti or (ts[q] == ti and ss[q] > si)):
-                ts[q + 1], ss[q + 1], cs[q + 1], bs[q + 1] = ts[q], ss[q], cs[q], bs[q]
+                ts[q + 1], ss[q + 1], cs[q + 1] = ts[q], ss[q], cs[q]
                 q -= 1
-            ts[q + 1], ss[q + 1], cs[q + 1], bs[q + 1] = ti, si, ci, bi
+            ts[q + 1], ss[q + 1], cs[q + 1] = ti, si, ci
         return
     perm = np.argsort(ss[a:b], kind="mergesort")
     perm = perm[np.argsort(ts[a:b][perm], kind="mergesort")]
     ts[a:b] = ts[a:b][perm]
     ss[a:b] = ss[a:b][perm]
     cs[a:b] = cs[a:b][perm]
-    bs[a:b] = bs[a:b][perm]
+
+
+SMALL_RANGE = 1 << 24  # keys below this are numbered with a plain array, not a hash table
+
+
+def dense_small(keys: NDArray[np.int64], bound: int) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
+    """:func:`dense_ids` for keys in ``0 … bound - 1``: each key's dense id (in order of first
+    appearance) and the distinct keys by id; a plain array up to :data:`SMALL_RANGE`."""
+    if bound > SMALL_RANGE:
+        ids, distinct = dense_ids(keys.astype(np.uint64))
+        return ids, distinct.astype(np.int64)
+    return _dense_small(np.ascontiguousarray(keys, np.int64), bound)
+
+
+@njit(cache=True, nogil=True)
+def _dense_small(keys: NDArray[np.int64], bound: int) -> tuple[Any, Any]:
+    id_of = np.full(max(bound, 1), -1, np.int32)
+    ids = np.empty(keys.size, np.int32)
+    distinct = np.empty(min(keys.size, bound), np.int64)
+    count = 0
+    for i in range(keys.size):
+        k = keys[i]
+        if id_of[k] < 0:
+            id_of[k] = count
+            distinct[count] = k
+            count += 1
+        ids[i] = id_of[k]
+    return ids, distinct[:count].copy()

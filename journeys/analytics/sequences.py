@@ -6,13 +6,13 @@ dense ids and grouping their rows. None of that depends on the question, only on
 So the process keeps it, per event-log file, until the log changes:
 
 - **rows**, in arrival order: the identity (a dense id of the user id, or of the anonymous
-  id for events without one), the time (µs), ``seq``, the event name's code and whether the
-  event is behaviour (not ``identify``, ``alias`` or ``group``);
+  id for events without one), the time (µs), ``seq`` and a code of the event's name, type
+  and channel (what a touchpoint matcher without property filters looks at);
 - **by customer**: the same rows grouped by stitched customer, each customer's in
   (time, seq) order, with each customer's ``hash(customer_id)``; the passes read these.
 
 Every query first reads the log's state in one transaction (events: count, highest and sum
-of ``seq``; the identity graph: count and sum of hashes of its pairs; about 10 ms at ten
+of ``seq``; the identity graph: count and sum of hashes of its pairs; about 50 ms at ten
 million events). When it is the state the sequences were made at, they are used as they are.
 When only events were appended (``seq`` above the highest seen, and the count and sum agree),
 those rows are read, encoded and added, and the rows are grouped by customer again. Every
@@ -31,6 +31,7 @@ made: this module itself is light, so erasure and retention can drop the kept se
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -41,6 +42,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from journeys import config
 from journeys.analytics.common import KERNEL_FROM, event_count, run_query
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ SELECT (SELECT CAST(min(id) AS VARCHAR) FROM log_instance),
 """
 ROWS_SQL = """
 SELECT hash(coalesce(user_id, anonymous_id)) AS k, user_id IS NOT NULL AS u,
-       timestamp AS t, seq, event, type NOT IN ('identify', 'alias', 'group') AS b
+       timestamp AS t, seq, event, type, channel
 FROM events
 WHERE coalesce(user_id, anonymous_id) IS NOT NULL AND seq > ?
 """
@@ -76,6 +78,9 @@ class LogState:
     identities: tuple[int, ...]  # count and hash sum of identity_users, identity_links
 
 
+Combo = tuple[str, str, str | None]  # an event's name, type and channel
+
+
 @dataclass(frozen=True)
 class Rows:
     """The log's rows in arrival order, encoded."""
@@ -83,26 +88,26 @@ class Rows:
     identity: NDArray[np.int32]  # dense id of (hash of the user or anonymous id, is a user)
     t: NDArray[np.int64]  # µs since the epoch (UTC)
     seq: NDArray[np.int64]
-    code: NDArray[np.int32]  # the event name's code, -1: no name
-    behaviour: NDArray[np.bool_]
+    combo: NDArray[np.int32]  # the row's (name, type, channel), an index into ``combos``
     keys: NDArray[np.uint64]  # per identity: the hash of its user or anonymous id
     users: NDArray[np.bool_]  # per identity: whether it is a user id
-    names: list[str]  # event names by code
+    combos: list[Combo]  # the distinct (name, type, channel) of the events, by code
 
 
 @dataclass(frozen=True)
 class Sequences:
     """Each customer's events together in (time, seq) order: customer ``c``'s rows are
-    ``starts[c]:starts[c + 1]`` of ``t``, ``seq``, ``code`` and ``behaviour``."""
+    ``starts[c]:starts[c + 1]`` of ``t``, ``seq`` and ``combo`` (an index into ``combos``:
+    the event's name, type and channel, what touchpoint matchers without property filters
+    look at)."""
 
     state: LogState
     starts: NDArray[np.int64]
     customers: NDArray[np.uint64]  # hash(customer_id) by customer
     t: NDArray[np.int64]
     seq: NDArray[np.int64]
-    code: NDArray[np.int32]
-    behaviour: NDArray[np.bool_]
-    names: list[str]
+    combo: NDArray[np.int32]
+    combos: list[Combo]
     rows: Rows = field(repr=False)
 
     @cached_property
@@ -110,10 +115,20 @@ class Sequences:
         """0, 1, … n - 1: the rows' own positions (a pass that wants a row order)."""
         return np.arange(self.t.size, dtype=np.int64)
 
-    def codes(self, names: list[str]) -> list[int]:
-        """The code of each event name (-1: no event has it)."""
-        index = {n: i for i, n in enumerate(self.names)}
-        return [index.get(n, -1) for n in names]
+    def per_combo(self, value: Callable[[str, str, str | None], int]) -> NDArray[np.int64]:
+        """``value(name, type, channel)`` of every combination, by its code: a table a
+        compiled pass looks each row's up in."""
+        return np.array([value(*c) for c in self.combos], np.int64)
+
+    def behaviour(self) -> NDArray[np.int64]:
+        """1 for the combinations that are behaviour (not identify, alias or group), else 0."""
+        return self.per_combo(lambda _, kind, __: int(kind not in NOT_BEHAVIOUR))
+
+    def event_names(self) -> tuple[NDArray[np.int64], list[str]]:
+        """Each combination's event-name code, and the names by code."""
+        names: dict[str, int] = {}
+        codes = self.per_combo(lambda name, _, __: names.setdefault(name, len(names)))
+        return codes, list(names)
 
 
 @dataclass
@@ -124,8 +139,8 @@ class _Slot:
 
 _slots: dict[str, _Slot] = {}
 _slots_lock = threading.Lock()
-# How the sequences of a file were last brought up to date: "read", "appended", "regrouped"
-# or "kept" (tests and benchmarks read it).
+# How the sequences of a file were last brought up to date: "read", "appended", "regrouped",
+# "kept", or "too many events" (none kept: sequences_max_events); tests and benchmarks read it.
 last_refresh: dict[str, str] = {}
 
 
@@ -195,6 +210,8 @@ def _refresh(
     log, *rest = row.values()
     n = [int(v) for v in rest]
     state = LogState(str(log), n[0], n[1], n[2], tuple(n[3:]))
+    if state.events > config.get_int("sequences_max_events"):
+        return None, "too many events"  # the passes read DuckDB instead
     if kept is not None and kept.state == state:
         return kept, "kept"
     # Every grouping stitches anew, so a change of the identity graph needs only that.
@@ -221,7 +238,8 @@ def _fetch(con: duckdb.DuckDBPyConnection, after: int) -> pa.Table | None:
 
 
 def _read(con: duckdb.DuckDBPyConnection, after: int, kept: Rows | None) -> Rows | None:
-    """The rows after ``after`` encoded, added to ``kept`` (its identities and names go on)."""
+    """The rows after ``after`` encoded, added to ``kept`` (its identities and combinations
+    keep their codes; new ones are numbered after them)."""
     from journeys.analytics import kernels  # numba
 
     table = _fetch(con, after)
@@ -230,35 +248,55 @@ def _read(con: duckdb.DuckDBPyConnection, after: int, kept: Rows | None) -> Rows
     keys = _ints(table, "k", np.uint64)
     users = _ints(table, "u", np.bool_)
     tagged = _tagged(keys, users)
-    codes, names = kernels.string_codes(table.column("event"))
+    local, found = _combos(table)
     t = np.ascontiguousarray(table.column("t").cast(pa.int64()).to_numpy(), np.int64)
-    seq, behaviour = _ints(table, "seq", np.int64), _ints(table, "b", np.bool_)
+    seq = _ints(table, "seq", np.int64)
     if kept is None:
         identity, distinct = kernels.dense_ids(tagged)
         first = kernels.first_rows(identity, distinct.size)
-        return Rows(identity, t, seq, codes, behaviour, keys[first], users[first], names)
-    # Identities and names seen before keep their ids; new ones are numbered after them.
+        return Rows(identity, t, seq, local, keys[first], users[first], found)
     old_tagged = _tagged(kept.keys, kept.users)
     ids, distinct = kernels.dense_ids(np.concatenate([old_tagged, tagged]))
     identity = ids[old_tagged.size :]
     first = kernels.first_rows(identity, distinct.size)[kept.keys.size :]
-    index = {n: i for i, n in enumerate(kept.names)}
-    all_names = list(kept.names)
-    for name in names:
-        if name not in index:
-            index[name] = len(all_names)
-            all_names.append(name)
-    recode = np.array([index[n] for n in names] + [-1], np.int32)  # -1 stays -1
+    index = {c: i for i, c in enumerate(kept.combos)}
+    combos = list(kept.combos)
+    for combo in found:
+        if combo not in index:
+            index[combo] = len(combos)
+            combos.append(combo)
+    recode = np.array([index[c] for c in found], np.int32)
     return Rows(
         np.concatenate([kept.identity, identity]),
         np.concatenate([kept.t, t]),
         np.concatenate([kept.seq, seq]),
-        np.concatenate([kept.code, recode[codes]]),
-        np.concatenate([kept.behaviour, behaviour]),
+        np.concatenate([kept.combo, recode[local]]),
         np.concatenate([kept.keys, keys[first]]),
         np.concatenate([kept.users, users[first]]),
-        all_names,
+        combos,
     )
+
+
+def _combos(table: pa.Table) -> tuple[NDArray[np.int32], list[Combo]]:
+    """Each row's code of its (name, type, channel), and the combinations by code."""
+    from journeys.analytics import kernels  # numba
+
+    parts = [kernels.string_codes(table.column(c)) for c in ("event", "type", "channel")]
+    key = np.zeros(table.num_rows, np.int64)
+    bound = 1
+    for codes, names in parts:  # -1 (NULL) and the codes as one number per combination
+        key = key * (len(names) + 1) + (codes.astype(np.int64) + 1)
+        bound *= len(names) + 1
+    local, distinct = kernels.dense_small(key, bound)
+    combos: list[Combo] = []
+    for k in distinct.tolist():
+        found: list[str | None] = []
+        for _, names in reversed(parts):
+            k, code = divmod(k, len(names) + 1)
+            found.append(names[code - 1] if code else None)
+        channel, kind, event = found
+        combos.append((str(event), str(kind), channel))  # name and type are NOT NULL
+    return local, combos
 
 
 def _appended(con: duckdb.DuckDBPyConnection, kept: Sequences, state: LogState) -> Rows | None:
@@ -284,10 +322,10 @@ def _grouped(con: duckdb.DuckDBPyConnection, state: LogState, rows: Rows) -> Seq
 
     hashes = kernels.stitched_hashes(con, rows.keys, rows.keys, ~rows.users)
     customer_of, customers = kernels.dense_ids(hashes)
-    starts, t, seq, code, behaviour = kernels.group_by_customer(
-        customer_of, customers.size, rows.identity, rows.t, rows.seq, rows.code, rows.behaviour
+    starts, t, seq, combo = kernels.group_by_customer(
+        customer_of, customers.size, rows.identity, rows.t, rows.seq, rows.combo
     )
-    return Sequences(state, starts, customers, t, seq, code, behaviour, rows.names, rows)
+    return Sequences(state, starts, customers, t, seq, combo, rows.combos, rows)
 
 
 def _tagged(keys: NDArray[np.uint64], users: NDArray[np.bool_]) -> NDArray[np.uint64]:

@@ -21,6 +21,32 @@ from journeys.workspace import Workspace
 
 from factories import alias, identify, send, track
 
+SHOP = """\
+id: shop
+name: Shop
+stages:
+  - id: find
+    name: Find
+    touchpoints:
+      - {id: a-web, name: A on the web, channel: web, online: true, match: {event: a, channel: web}}
+      - {id: a-any, name: A elsewhere, channel: app, online: true, match: {event: a}}
+  - id: buy
+    name: Buy
+    touchpoints:
+      - {id: b, name: B, channel: web, online: true, match: {event: b, type: track}}
+      - {id: c, name: C, channel: app, online: true, match: {event: c, channel: app}}
+"""
+FILTERED = """\
+id: filtered
+name: Filtered
+stages:
+  - id: only
+    name: Only
+    touchpoints:
+      - {id: a, name: A, channel: web, online: true, match: {event: a}}
+      - {id: b-x, name: B of plan x, channel: web, online: true,
+         match: {event: b, where: ["plan = 'x'"]}}
+"""
 FUNNELS: list[dict[str, Any]] = [
     {"steps": ["a", "b", "c"], "window": "2h"},
     {"steps": ["a", "b", "c"], "window": "40m", "order": "strict"},
@@ -29,12 +55,17 @@ FUNNELS: list[dict[str, Any]] = [
     {"steps": ["b", "a", "b"], "window": "1h", "order": "strict", "exclude": ["c between 2 and 3"]},
     {"steps": ["a", "b"], "window": "1d", "date_from": "2026-03-02", "date_to": "2026-03-02"},
     {"steps": ["a", "never", "b"], "window": "1d"},
+    {"steps": ["touchpoint shop/a-web", "touchpoint shop/b", "c"], "window": "2h"},
+    {"steps": ["touchpoint shop/a-any", "touchpoint shop/c"], "window": "1h", "order": "strict"},
+    {"steps": ["a", "b"], "window": "3h", "exclude": ["touchpoint shop/c between 1 and 2"]},
 ]
 
 
 def random_log(ws: Workspace, seed: int, people: int = 30) -> None:
     """Visitors on devices, some of whom log in (linking the device) and some merged by an
-    alias, events at random minutes with ties, sent out of time order."""
+    alias, events at random minutes with ties, sent out of time order; and two journeys."""
+    (ws.journeys_dir / "shop.yaml").write_text(SHOP)
+    (ws.journeys_dir / "filtered.yaml").write_text(FILTERED)
     rng = random.Random(seed)
     messages = []
     for p in range(people):
@@ -43,7 +74,8 @@ def random_log(ws: Workspace, seed: int, people: int = 30) -> None:
         for _ in range(rng.randint(1, 12)):
             who = rng.choice([device, user, {"userId": f"user-{seed}-{p}"}])
             minute = rng.choice([0, 5, 5, 30, 61, 90, 200, 1500, 1500, 3000]) + rng.randint(0, 3)
-            messages.append(track(who, rng.choice("aabbccd"), minute))
+            channel = rng.choice([{"channel": "web"}, {"channel": "app"}, {}])
+            messages.append(track(who, rng.choice("aabbccd"), minute, **channel))
         if rng.random() < 0.5:
             login = identify(f"user-{seed}-{p}", rng.randint(0, 100), anon=device["anonymousId"])
             messages.append(login)
@@ -53,17 +85,24 @@ def random_log(ws: Workspace, seed: int, people: int = 30) -> None:
     send(ws.events, *messages)
 
 
-def answers(ws: Workspace, engine: Engine) -> tuple[list[Any], Any, Any]:
+def answers(ws: Workspace, engine: Engine) -> tuple[list[Any], list[Any]]:
     funnels = [
         [(s.customers, s.avg_seconds_to_convert, s.median_seconds_to_convert) for s in result.steps]
         for result in (funnel(ws, FunnelQuery.build(**f), engine) for f in FUNNELS)
     ]
     con = ws.events.fresh_reader()
+    day = date(2026, 3, 3)
+    shop = ws.journey("shop")
     graphs = [
-        run_dfg(con, q, engine=engine).model_dump()
-        for q in (DfgQuery(), DfgQuery(from_date=date(2026, 3, 3), to_date=date(2026, 3, 3)))
+        run_dfg(con, q, journey, engine=engine).model_dump()
+        for q, journey in (
+            (DfgQuery(), None),
+            (DfgQuery(from_date=day, to_date=day), None),
+            (DfgQuery(journey="shop"), shop),
+            (DfgQuery(journey="shop", from_date=day, to_date=day), shop),
+        )
     ]
-    return funnels, graphs[0], graphs[1]
+    return funnels, graphs
 
 
 def refreshed(ws: Workspace) -> str:
@@ -76,7 +115,9 @@ def test_the_sequences_answer_as_the_sql_on_random_logs(ws: Workspace, seed: int
     expected = answers(ws, "sql")
     assert answers(ws, "kernel") == expected
     assert refreshed(ws) == "kept"  # the second and later questions read nothing anew
-    assert expected[1]["edges"] and any(c for c, _, _ in expected[0][0])
+    funnels, graphs = expected
+    assert all(g["edges"] for g in graphs) and graphs[2]["unmapped"]
+    assert all(any(c for c, _, _ in f) for f in funnels if f != funnels[6])
 
 
 def test_the_sequences_follow_appended_events_and_identity_changes(ws: Workspace) -> None:
@@ -116,10 +157,14 @@ def test_queries_the_sequences_cannot_answer_take_the_other_paths(ws: Workspace)
     for options in (
         {"steps": ["a", "b"], "breakdown": "plan"},
         {"steps": ["a where plan = 'x'", "b"]},
+        {"steps": ["a", "touchpoint filtered/b-x"]},
         {"steps": ["a", "b"], "dropped_at": 2},
     ):
         got = funnel(ws, FunnelQuery.build(**options), "kernel")
         assert got.model_dump() == funnel(ws, FunnelQuery.build(**options), "sql").model_dump()
+    con, filtered = ws.events.fresh_reader(), ws.journey("filtered")
+    graph = run_dfg(con, DfgQuery(journey="filtered"), filtered, engine="kernel")
+    assert graph == run_dfg(con, DfgQuery(journey="filtered"), filtered, engine="sql")
     assert str(ws.events.path) not in sequences.last_refresh  # none of them read the sequences
 
 
@@ -145,3 +190,14 @@ def test_the_server_s_refresh_keeps_the_sequences_current(ws: Workspace) -> None
     assert sequences.keep(ws, least=1) == "kept"
     funnel(ws, FunnelQuery.build(steps=["a", "b"]), "kernel")
     assert refreshed(ws) == "kept"  # the question found them current
+
+
+def test_past_the_size_limit_nothing_is_kept_and_the_answers_stay(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    random_log(ws, 19)
+    expected = answers(ws, "sql")
+    monkeypatch.setenv("JOURNEYS_SEQUENCES_MAX_EVENTS", "10")
+    assert answers(ws, "kernel") == expected
+    assert refreshed(ws) == "too many events"
+    assert sequences.keep(ws, least=1) is None

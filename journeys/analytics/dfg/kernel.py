@@ -259,10 +259,10 @@ def kernel_edges(
     unmapped count (touchpoints); None when a timestamp or seq is NULL, or the timestamp is
     not in microseconds (the SQL handles those)."""
     raw = relation == EVENTS  # stitch on hashes instead of the view's joins
-    if raw and touchpoints is None:
+    if raw and answerable_from_sequences(touchpoints):
         kept = sequences.current(con)
         if kept is not None:
-            return sequence_edges(kept, query), None
+            return sequence_edges(kept, query, touchpoints)
     sql, params = (
         build_raw_rows(query, touchpoints) if raw else build_rows(query, touchpoints, relation)
     )
@@ -339,28 +339,35 @@ def _edge_rows(
 def _sequence_steps(
     starts: NDArray[np.int64],
     t: NDArray[np.int64],
-    code: NDArray[np.int32],
+    combo: NDArray[np.int32],
+    activity: NDArray[np.int64],
     width: int,
     lo: int,
     hi: int,
     keys: NDArray[np.int64],
     gaps: NDArray[np.int64],
     parts: int,
-) -> NDArray[np.int64]:
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The steps of customers already grouped and in (t, seq) order, in ``parts`` parts at
     once: part ``q`` writes from ``starts[c0] + c0`` on (its rows plus one end per customer
-    at most) and its count goes in the result. Rows outside [lo, hi) or without a name
-    are left out, as the SQL's WHERE and NULL activities are."""
+    at most); returns each part's count and unmapped events (those without an activity, of
+    the customers with one). A row's activity is ``activity[combo[row]]`` (-1: none); rows
+    outside [lo, hi) are left out, as the SQL's WHERE does."""
     customers = starts.size - 1
     counts = np.zeros(parts, np.int64)
+    unmapped = np.zeros(parts, np.int64)
     for q in prange(parts):
         c0, c1 = customers * q // parts, customers * (q + 1) // parts
         m = base = starts[c0] + c0
         for c in range(c0, c1):
-            prev, prev_t = -1, 0
+            prev, prev_t, missed = -1, 0, 0
             for p in range(starts[c], starts[c + 1]):
-                a, tp = code[p], t[p]
-                if a < 0 or tp < lo or tp >= hi:
+                tp = t[p]
+                if tp < lo or tp >= hi:
+                    continue
+                a = activity[combo[p]]
+                if a < 0:
+                    missed += 1
                     continue
                 if prev >= 0:
                     keys[m], gaps[m] = prev * width + a, tp - prev_t
@@ -369,34 +376,60 @@ def _sequence_steps(
             if prev >= 0:
                 keys[m], gaps[m] = prev * width + width - 1, 0
                 m += 1
+                unmapped[q] += missed
         counts[q] = m - base
-    return counts
+    return counts, unmapped
 
 
 PARTS = 64
 
 
-def sequence_edges(sequences: Sequences, query: DfgQuery) -> list[dict[str, Any]]:
-    """The edge rows of the graph over raw events from the kept customer sequences
-    (:mod:`journeys.analytics.sequences`): one pass, nothing read from DuckDB."""
+def answerable_from_sequences(touchpoints: list[MappedTouchpoint] | None) -> bool:
+    """Whether the kept customer sequences hold what the graph reads: event names, or
+    touchpoints whose matchers look at the name, type and channel only."""
+    return touchpoints is None or all(not tp.matcher.where for tp in touchpoints)
+
+
+def sequence_edges(
+    kept: Sequences, query: DfgQuery, touchpoints: list[MappedTouchpoint] | None = None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """The edge rows and the unmapped count (touchpoints) from the kept customer sequences
+    (:mod:`journeys.analytics.sequences`): one pass, nothing read from DuckDB. The
+    touchpoints must be :func:`answerable_from_sequences`."""
     _, params = range_sql(query)
     lo, hi = np.iinfo(np.int64).min, np.iinfo(np.int64).max
     if query.from_date is not None:
         lo = _micros(params.pop(0))
     if query.to_date is not None:
         hi = _micros(params.pop(0))
-    starts, names = sequences.starts, sequences.names
-    width = len(names) + 1
-    size = sequences.t.size + starts.size
+    if touchpoints is None:
+        activity, names = kept.event_names()
+    else:
+        activity = kept.per_combo(lambda *combo: _first_touchpoint(touchpoints, *combo))
+        names = [tp.touchpoint for tp in touchpoints]
+    starts, width = kept.starts, len(names) + 1
+    size = kept.t.size + starts.size
     keys, gaps = np.empty(size, np.int64), np.empty(size, np.int64)
     customers = starts.size - 1
     parts = max(1, min(PARTS, customers))
-    counts = _sequence_steps(starts, sequences.t, sequences.code, width, lo, hi, keys, gaps, parts)
+    counts, unmapped = _sequence_steps(
+        starts, kept.t, kept.combo, activity, width, lo, hi, keys, gaps, parts
+    )
     bases = [int(starts[customers * q // parts]) + customers * q // parts for q in range(parts)]
     pieces = [slice(b, b + int(n)) for b, n in zip(bases, counts, strict=True)]
-    return _edge_rows(
+    rows = _edge_rows(
         np.concatenate([keys[s] for s in pieces]), np.concatenate([gaps[s] for s in pieces]), names
     )
+    return rows, None if touchpoints is None else int(unmapped.sum())
+
+
+def _first_touchpoint(
+    touchpoints: list[MappedTouchpoint], event: str, kind: str, channel: str | None
+) -> int:
+    """The touchpoint an event of this name, type and channel is (first match in file order,
+    as ``touchpoints.mapped_event``), else -1."""
+    row = {"event": event, "type": kind, "channel": channel}
+    return next((tp.index for tp in touchpoints if tp.matcher.matches(row)), -1)
 
 
 def _micros(moment: datetime) -> int:

@@ -386,9 +386,10 @@ def select_rows(
     the builder's ``ev`` rows in the form :func:`walk` reads: the row ``order``, each
     customer's first position, ``t``, step bits ``m`` and exclusion bits ``x``.
 
-    ``step_bits[code]`` and ``exclusion_bits[code]`` are the bits of an event name; step 1
-    counts only before ``end``; rows outside [lo, hi) are left out, and so are, in
-    ``strict`` mode, the events that are not behaviour, else those of no step or exclusion."""
+    ``step_bits[code]``, ``exclusion_bits[code]`` and ``behaviour[code]`` belong to a row's
+    code (its event's name, type and channel); step 1 counts only before ``end``; rows
+    outside [lo, hi) are left out, and so are, in ``strict`` mode, the events that are not
+    behaviour, else those of no step or exclusion."""
     customers = starts.shape[0] - 1
     parts = min(PARTS, max(customers, 1))
     kept = np.zeros(customers + 1, np.int64)
@@ -438,7 +439,7 @@ def _selected(
     if t[p] < lo or t[p] >= hi:
         return False
     if strict:
-        return bool(behaviour[p])
+        return bool(behaviour[code[p]] != 0)
     a = code[p]
     return bool(a >= 0 and (step_bits[a] | exclusion_bits[a]) != 0)
 

@@ -27,10 +27,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from journeys.analytics.common import EVENTS, KERNEL_FROM, event_count, run_query
+from journeys.analytics.common import (
+    EVENTS,
+    KERNEL_FROM,
+    Step,
+    event_count,
+    run_query,
+    touchpoint_matcher,
+)
 from journeys.analytics.funnels import builder
 from journeys.analytics.funnels.query import FunnelQuery
-from journeys.maps.model import Journey
+from journeys.maps.model import Journey, Matcher
 
 if TYPE_CHECKING:
     from journeys.analytics.sequences import Sequences
@@ -94,12 +101,35 @@ def walk(
     return Walked(level[keep], times[keep], first[keep], rows, h)
 
 
-def answerable_from_sequences(query: FunnelQuery) -> bool:
+def answerable_from_sequences(query: FunnelQuery, journeys: dict[str, Journey]) -> bool:
     """Whether the kept customer sequences hold all the funnel reads: steps and exclusions
-    that are event names alone, no breakdown, no list of customers."""
+    that look at an event's name, type and channel only (event names, touchpoints whose
+    matcher has no property filter), no breakdown, no list of customers."""
     steps = [*query.steps, *(x.step for x in query.exclude)]
-    plain = all(s.event is not None and not s.where for s in steps)
+    plain = all(_matcher(s, journeys) is not None for s in steps)
     return plain and query.breakdown is None and query.dropped_at is None
+
+
+def _matcher(step: Step, journeys: dict[str, Journey]) -> Matcher | None:
+    """The step as a matcher of name, type and channel; None when it filters on properties."""
+    if step.touchpoint is not None:
+        found = touchpoint_matcher(step.touchpoint, journeys)
+        return None if found.where else found
+    return None if step.where or step.event is None else Matcher(event=step.event)
+
+
+def _bits(kept: Sequences, matchers: list[tuple[Matcher, int]]) -> np.ndarray[Any, Any]:
+    """Per (name, type, channel) combination, the OR of the bits of the matchers it meets."""
+
+    def bits(event: str, kind: str, channel: str | None) -> int:
+        row = {"event": event, "type": kind, "channel": channel}
+        found = 0
+        for matcher, bit in matchers:
+            if matcher.matches(row):
+                found |= bit
+        return found
+
+    return kept.per_combo(bits)
 
 
 def walk_sequences(
@@ -112,29 +142,27 @@ def walk_sequences(
     from journeys.analytics.funnels import compiled
 
     c = builder.compile_query(query, journeys)
-    width = len(kept.names) + 1
-    step_bits, exclusion_bits = np.zeros(width, np.int64), np.zeros(width, np.int64)
-    for i, code in enumerate(kept.codes([s.event or "" for s in query.steps])):
-        if code >= 0:
-            step_bits[code] |= 1 << i
-    for excluded in query.exclude:
-        (code,) = kept.codes([excluded.step.event or ""])
-        if code >= 0:
-            for i in range(excluded.from_step, excluded.to_step):
-                exclusion_bits[code] |= 1 << (i - 1)
+    steps = [(_matcher(s, journeys), 1 << i) for i, s in enumerate(query.steps)]
+    exclusions = [
+        (_matcher(x.step, journeys), 1 << (i - 1))
+        for x in query.exclude
+        for i in range(x.from_step, x.to_step)
+    ]
+    step_bits = _bits(kept, [(m, bit) for m, bit in steps if m is not None])
+    exclusion_bits = _bits(kept, [(m, bit) for m, bit in exclusions if m is not None])
     big = np.iinfo(np.int64).max
     lo = _micros(c.start) if c.start else np.iinfo(np.int64).min
     end = _micros(c.end) if c.end else big
     hi = end + c.window_us if c.end else big
     if c.order == "strict":  # the walk must not see the events that are not behaviour
-        picked = (kept.starts, kept.t, kept.code, kept.behaviour, step_bits, exclusion_bits)
+        picked = (kept.starts, kept.t, kept.combo, kept.behaviour(), step_bits, exclusion_bits)
         order, starts, t, m, x = compiled.select_rows(*picked, True, lo, end, hi)
     else:  # the walks pass over rows of no step: flag every row in place
         order, starts, t = kept.positions, kept.starts, kept.t
         dtype = np.int32 if c.n < 31 else np.int64
         m, x = np.empty(t.size, dtype), np.empty(t.size, dtype)
         bits = (step_bits.astype(dtype), exclusion_bits.astype(dtype))
-        compiled.step_flags(t, kept.code, *bits, lo, end, hi, m, x)
+        compiled.step_flags(t, kept.combo, *bits, lo, end, hi, m, x)
     mode = {"ordered": compiled.ORDERED, "strict": compiled.STRICT, "any": compiled.ANY}
     level, _, times = compiled.walk(mode[c.order], order, starts, t, m, x, c.n, c.window_us)
     keep = np.flatnonzero(level >= 1)

@@ -54,7 +54,7 @@ def run(
     ):
         return _run(con, query, journeys, relation, None)
     assert isinstance(con, duckdb.DuckDBPyConnection)
-    if relation == EVENTS and kernel.answerable_from_sequences(query):
+    if relation == EVENTS and kernel.answerable_from_sequences(query, journeys):
         from journeys.analytics import sequences  # numba: loaded only when used
 
         kept = sequences.current(con)
