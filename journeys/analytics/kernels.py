@@ -215,6 +215,7 @@ def _fill_first(identity: NDArray[np.int32], first: NDArray[np.int64]) -> None:
             first[identity[i]] = i
 
 
+@njit(cache=True, nogil=True)
 def group_by_customer(
     customer_of: NDArray[np.int32],
     customers: int,
@@ -223,23 +224,10 @@ def group_by_customer(
     seq: NDArray[np.int64],
     code: NDArray[np.int32],
 ) -> tuple[Any, Any, Any, Any]:
-    """Rows of identities grouped by customer (``customer_of[identity]``), each customer's in
-    (t, seq) order: the customers' first positions (plus the end) and t, seq and code in that
-    order (``journeys.analytics.sequences``)."""
-    return _group_by_customer(customer_of, customers, identity, t, seq, code)
-
-
-@njit(cache=True, nogil=True)
-def _group_by_customer(
-    customer_of: NDArray[np.int32],
-    customers: int,
-    identity: NDArray[np.int32],
-    t: NDArray[np.int64],
-    seq: NDArray[np.int64],
-    code: NDArray[np.int32],
-) -> tuple[Any, Any, Any, Any]:
-    """A counting sort of the rows by customer (stable: arrival order), then each customer's
-    rows ordered by (t, seq) when they are not already."""
+    """Rows of identities grouped by customer (``customer_of[identity]``; a counting sort,
+    stable: arrival order), each customer's then put in (t, seq) order when they are not
+    already: the customers' first positions (plus the end) and t, seq and code in that order
+    (``journeys.analytics.sequences``)."""
     n = identity.size
     starts = np.zeros(customers + 1, np.int64)
     for i in range(n):

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from journeys.analytics.dfg import DfgResult, dfg
+from journeys.analytics import sequences
+from journeys.analytics.dfg import DfgQuery, DfgResult, dfg
+from journeys.analytics.dfg.runner import run_dfg
 from journeys.events.importing import import_file
 from journeys.workspace import Workspace
 
@@ -56,6 +58,9 @@ def test_receipt_gives_pm4pys_directly_follows_graph(ws: Workspace, tmp_path: Pa
     result = ours(ws, path)
     assert (result.customers, result.events, len(result.edges)) == (1434, 8577, 99)
     assert_same(result, path)
+    # The compiled pass over the kept customer sequences gives the same graph.
+    assert_same(run_dfg(ws.events.fresh_reader(), DfgQuery(), engine="kernel"), path)
+    assert sequences.last_refresh[str(ws.events.path)] == "read"
 
 
 def _xes(cases: dict[str, list[tuple[str, datetime]]]) -> str:
