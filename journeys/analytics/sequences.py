@@ -59,10 +59,21 @@ SELECT (SELECT CAST(min(id) AS VARCHAR) FROM log_instance),
        (SELECT count(*) FROM identity_links),
        (SELECT coalesce(sum(hash(anonymous_id, user_id)), 0) FROM identity_links)
 """
+# The rows carry a hash of (name, type, channel), and the few distinct combinations come
+# from a second query in the same transaction: cheaper than three string columns per row.
 ROWS_SQL = """
 SELECT hash(coalesce(user_id, anonymous_id)) AS k, user_id IS NOT NULL AS u,
-       timestamp AS t, seq, event, type, channel
+       timestamp AS t, seq, hash(event, type, channel) AS h
 FROM events
+WHERE coalesce(user_id, anonymous_id) IS NOT NULL AND seq > ?
+"""
+COMBOS_SQL = """
+SELECT hash(event, type, channel) AS h, event, type, channel FROM (
+  SELECT DISTINCT event, type, channel FROM events
+  WHERE coalesce(user_id, anonymous_id) IS NOT NULL AND seq > ?)
+"""
+STRINGS_SQL = """
+SELECT seq, event, type, channel FROM events
 WHERE coalesce(user_id, anonymous_id) IS NOT NULL AND seq > ?
 """
 
@@ -248,7 +259,7 @@ def _read(con: duckdb.DuckDBPyConnection, after: int, kept: Rows | None) -> Rows
     keys = _ints(table, "k", np.uint64)
     users = _ints(table, "u", np.bool_)
     tagged = _tagged(keys, users)
-    local, found = _combos(table)
+    local, found = _combos(con, table, after)
     t = np.ascontiguousarray(table.column("t").cast(pa.int64()).to_numpy(), np.int64)
     seq = _ints(table, "seq", np.int64)
     if kept is None:
@@ -277,17 +288,40 @@ def _read(con: duckdb.DuckDBPyConnection, after: int, kept: Rows | None) -> Rows
     )
 
 
-def _combos(table: pa.Table) -> tuple[NDArray[np.int32], list[Combo]]:
-    """Each row's code of its (name, type, channel), and the combinations by code."""
+def _combos(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, after: int
+) -> tuple[NDArray[np.int32], list[Combo]]:
+    """Each row's code of its (name, type, channel), and the combinations by code: numbered
+    by their hash, named by the distinct combinations; when two combinations share a hash
+    (odds about k²/2⁶⁵ for k of them), from the three columns of every row instead."""
     from journeys.analytics import kernels  # numba
 
-    parts = [kernels.string_codes(table.column(c)) for c in ("event", "type", "channel")]
-    key = np.zeros(table.num_rows, np.int64)
+    local, hashes = kernels.dense_ids(_ints(table, "h", np.uint64))
+    named = run_query(con, COMBOS_SQL, [after], what="the customer sequences").to_pylist()
+    by_hash = {r["h"]: (str(r["event"]), str(r["type"]), r["channel"]) for r in named}
+    if len(by_hash) == len(named):
+        return local, [by_hash[h] for h in hashes.tolist()]
+    return combos_from_strings(con, after, _ints(table, "seq", np.int64))
+
+
+def combos_from_strings(
+    con: duckdb.DuckDBPyConnection, after: int, seq: NDArray[np.int64]
+) -> tuple[NDArray[np.int32], list[Combo]]:
+    """:func:`_combos` from the name, type and channel of every row (no hashes), for the
+    rows of ``seq`` (the rows are matched by ``seq``, not by the order they come in)."""
+    from journeys.analytics import kernels  # numba
+
+    strings = run_query(con, STRINGS_SQL, [after], what="the customer sequences")
+    parts = [kernels.string_codes(strings.column(c)) for c in ("event", "type", "channel")]
+    key = np.zeros(strings.num_rows, np.int64)
     bound = 1
     for codes, names in parts:  # -1 (NULL) and the codes as one number per combination
         key = key * (len(names) + 1) + (codes.astype(np.int64) + 1)
         bound *= len(names) + 1
     local, distinct = kernels.dense_small(key, bound)
+    by_seq = np.argsort(_ints(strings, "seq", np.int64), kind="stable")
+    found_seq = _ints(strings, "seq", np.int64)[by_seq]
+    local = local[by_seq][np.searchsorted(found_seq, seq)]
     combos: list[Combo] = []
     for k in distinct.tolist():
         found: list[str | None] = []

@@ -201,3 +201,18 @@ def test_past_the_size_limit_nothing_is_kept_and_the_answers_stay(
     assert answers(ws, "kernel") == expected
     assert refreshed(ws) == "too many events"
     assert sequences.keep(ws, least=1) is None
+
+
+def test_combinations_coded_by_hash_or_by_their_strings_agree(ws: Workspace) -> None:
+    # The strings are the way out when two combinations share a 64-bit hash.
+    random_log(ws, 23)
+    con = ws.events.fresh_reader()
+    for after in (0, 40):
+        rows = sequences._fetch(con, after)
+        assert rows is not None
+        by_hash = sequences._combos(con, rows, after)
+        seq = rows.column("seq").to_numpy()
+        by_strings = sequences.combos_from_strings(con, after, seq[::-1].copy())
+        by_strings = (by_strings[0][::-1], by_strings[1])  # any order of rows is matched
+        assert len(by_hash[1]) == len(set(by_hash[1])) > 3
+        assert [by_hash[1][c] for c in by_hash[0]] == [by_strings[1][c] for c in by_strings[0]]
