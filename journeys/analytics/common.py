@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
@@ -103,7 +103,10 @@ def engine_description(workspace: Workspace) -> str:
     """Where the analyses run, in words (the Analyse page shows it)."""
     engine = workspace.setting("analytics_engine").strip().lower()
     if engine != "spark":
-        return "DuckDB, on the workspace's event log"
+        from journeys.analytics import sequences  # imports this module
+
+        kept = sequences.description(str(workspace.events.path))
+        return "DuckDB, on the workspace's event log" + (f" ({kept})" if kept else "")
     folder = workspace.setting("spark_events_dir") or workspace.setting("parquet_export_dir")
     master = workspace.setting("spark_master")
     return f"Apache Spark ({master}), on the Parquet export at {folder or '(not set)'}"
@@ -177,6 +180,11 @@ def check_date_order(date_from: date | None, date_to: date | None) -> None:
         fail(
             "dates_reversed", "to", f"to ({date_to}) comes before from ({date_from})", str(date_to)
         )
+
+
+def micros(moment: datetime) -> int:
+    """A naive UTC datetime as microseconds since the epoch (how the compiled passes count)."""
+    return (moment - datetime(1970, 1, 1)) // timedelta(microseconds=1)
 
 
 def elapsed_text(seconds: float | None) -> str:

@@ -204,6 +204,17 @@ def keep(workspace: Workspace, least: int = KERNEL_FROM) -> str | None:
         return last_refresh[str(database_path(con))]
 
 
+def description(path: str) -> str | None:
+    """What is kept for an event-log file, in words (the Analyse page shows it); None:
+    nothing."""
+    slot = _slots.get(path)
+    kept = slot.sequences if slot is not None else None
+    if kept is None:
+        return None
+    customers, events = kept.customers.size, kept.t.size
+    return f"customer sequences of {customers:,} customers and {events:,} events kept in memory"
+
+
 def forget(path: str | None = None) -> None:
     """Drop the sequences kept for one event-log file (all with None): the memory is given
     back and the next question reads the log. Erasure and retention call it, so nothing of

@@ -3,12 +3,14 @@ SQL plans do, and follow the log: appended events, identity links and merges, er
 
 from __future__ import annotations
 
+import html
 import random
 import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from journeys.analytics import sequences
@@ -216,3 +218,18 @@ def test_combinations_coded_by_hash_or_by_their_strings_agree(ws: Workspace) -> 
         by_strings = (by_strings[0][::-1], by_strings[1])  # any order of rows is matched
         assert len(by_hash[1]) == len(set(by_hash[1])) > 3
         assert [by_hash[1][c] for c in by_hash[0]] == [by_strings[1][c] for c in by_strings[0]]
+
+
+def test_the_analyse_page_says_what_is_kept(ws: Workspace, api: httpx.Client) -> None:
+    random_log(ws, 29)
+    page = html.unescape(api.get("/analyse").text)
+    assert "Analyses run on DuckDB, on the workspace's event log." in page
+    assert sequences.keep(ws, least=1) == "read"
+    con = ws.events.fresh_reader()
+    found = con.execute(
+        "SELECT count(DISTINCT customer_id), count(*) FROM stitched_events"
+    ).fetchone()
+    assert found is not None
+    customers, events = found
+    page = html.unescape(api.get("/analyse").text)
+    assert f"(customer sequences of {customers:,} customers and {events:,} events kept in " in page

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -38,14 +37,13 @@ from numba import njit, prange
 from numpy.typing import NDArray
 
 from journeys.analytics import sequences
-from journeys.analytics.common import EVENTS, run_query
+from journeys.analytics.common import EVENTS, micros, run_query
 from journeys.analytics.dfg.builder import build_raw_rows, build_rows, range_sql
 from journeys.analytics.dfg.query import DfgQuery
 from journeys.analytics.kernels import dense_ids, stitched_hashes, string_codes
 from journeys.analytics.sequences import Sequences
 from journeys.analytics.touchpoints import MappedTouchpoint
 
-EPOCH = datetime(1970, 1, 1)
 DIRECT_PAIRS = 1 << 22  # up to this many (from, to) pairs, counted in a plain array
 SHORT = 48  # histories up to this long are ordered by insertion
 
@@ -399,9 +397,9 @@ def sequence_edges(
     _, params = range_sql(query)
     lo, hi = np.iinfo(np.int64).min, np.iinfo(np.int64).max
     if query.from_date is not None:
-        lo = _micros(params.pop(0))
+        lo = micros(params.pop(0))
     if query.to_date is not None:
-        hi = _micros(params.pop(0))
+        hi = micros(params.pop(0))
     if touchpoints is None:
         activity, names = kept.event_names()
     else:
@@ -430,7 +428,3 @@ def _first_touchpoint(
     as ``touchpoints.mapped_event``), else -1."""
     row = {"event": event, "type": kind, "channel": channel}
     return next((tp.index for tp in touchpoints if tp.matcher.matches(row)), -1)
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - EPOCH) // timedelta(microseconds=1)

@@ -19,7 +19,6 @@ in about a second per process, which is why small workspaces use SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -32,6 +31,7 @@ from journeys.analytics.common import (
     KERNEL_FROM,
     Step,
     event_count,
+    micros,
     run_query,
     touchpoint_matcher,
 )
@@ -41,8 +41,6 @@ from journeys.maps.model import Journey, Matcher
 
 if TYPE_CHECKING:
     from journeys.analytics.sequences import Sequences
-
-EPOCH = datetime(1970, 1, 1)
 
 
 def uses_kernel(con: duckdb.DuckDBPyConnection, engine: str, relation: str = EVENTS) -> bool:
@@ -151,8 +149,8 @@ def walk_sequences(
     step_bits = _bits(kept, [(m, bit) for m, bit in steps if m is not None])
     exclusion_bits = _bits(kept, [(m, bit) for m, bit in exclusions if m is not None])
     big = np.iinfo(np.int64).max
-    lo = _micros(c.start) if c.start else np.iinfo(np.int64).min
-    end = _micros(c.end) if c.end else big
+    lo = micros(c.start) if c.start else np.iinfo(np.int64).min
+    end = micros(c.end) if c.end else big
     hi = end + c.window_us if c.end else big
     if c.order == "strict":  # the walk must not see the events that are not behaviour
         picked = (kept.starts, kept.t, kept.combo, kept.behaviour(), step_bits, exclusion_bits)
@@ -167,10 +165,6 @@ def walk_sequences(
     level, _, times = compiled.walk(mode[c.order], order, starts, t, m, x, c.n, c.window_us)
     keep = np.flatnonzero(level >= 1)
     return level[keep], times[keep]
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def flat_table(walked: Walked, with_ids: bool = False) -> pa.Table:
