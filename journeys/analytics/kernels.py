@@ -223,11 +223,11 @@ def group_by_customer(
     t: NDArray[np.int64],
     seq: NDArray[np.int64],
     code: NDArray[np.int32],
-) -> tuple[Any, Any, Any, Any]:
+) -> tuple[Any, Any, Any]:
     """Rows of identities grouped by customer (``customer_of[identity]``; a counting sort,
     stable: arrival order), each customer's then put in (t, seq) order when they are not
-    already: the customers' first positions (plus the end) and t, seq and code in that order
-    (``journeys.analytics.sequences``)."""
+    already (``seq`` breaks ties): the customers' first positions (plus the end) and t and
+    code in that order (``journeys.analytics.sequences``)."""
     n = identity.size
     starts = np.zeros(customers + 1, np.int64)
     for i in range(n):
@@ -245,7 +245,7 @@ def group_by_customer(
         cursor[c] = q + 1
     for c in range(customers):
         _order(ts, ss, cs, starts[c], starts[c + 1])
-    return starts, ts, ss, cs
+    return starts, ts, cs
 
 
 @njit(cache=True, nogil=True)

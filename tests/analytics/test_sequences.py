@@ -18,6 +18,7 @@ from journeys.analytics.common import Engine
 from journeys.analytics.dfg import DfgQuery
 from journeys.analytics.dfg.runner import run_dfg
 from journeys.analytics.funnels import FunnelQuery, funnel
+from journeys.events.identity import merges, unmerge
 from journeys.privacy.erase import erase_customer
 from journeys.workspace import Workspace
 
@@ -233,3 +234,16 @@ def test_the_analyse_page_says_what_is_kept(ws: Workspace, api: httpx.Client) ->
     customers, events = found
     page = html.unescape(api.get("/analyse").text)
     assert f"(customer sequences of {customers:,} customers and {events:,} events kept in " in page
+
+
+def test_an_unmerge_only_regroups_the_kept_rows(ws: Workspace) -> None:
+    random_log(ws, 31)
+    merged = answers(ws, "kernel")
+    found = merges(ws.events.reader())
+    assert found, "the log has an alias to undo"
+    for merge in found:
+        unmerge(ws.events, merge.merge_id, "two people")
+    funnel(ws, FunnelQuery.build(steps=["a", "b"]), "kernel")
+    assert refreshed(ws) == "regrouped"  # no event changed: the log is not read again
+    apart = answers(ws, "kernel")
+    assert apart == answers(ws, "sql") and apart != merged

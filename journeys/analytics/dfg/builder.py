@@ -23,7 +23,6 @@ enough of them to be worth it.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from journeys.analytics.common import EVENTS
@@ -47,12 +46,13 @@ def activity_sql(touchpoints: list[MappedTouchpoint] | None, exact: bool) -> str
 def range_sql(query: DfgQuery) -> tuple[list[str], list[Any]]:
     """Conditions and parameters of the date range (whole UTC days, both ends included)."""
     conditions, params = ["e.customer_id IS NOT NULL"], []
-    if query.from_date is not None:
+    start, end = query.start_bound(), query.end_bound()
+    if start is not None:
         conditions.append("e.timestamp >= ?")
-        params.append(datetime.combine(query.from_date, time()))
-    if query.to_date is not None:
+        params.append(start)
+    if end is not None:
         conditions.append("e.timestamp < ?")
-        params.append(datetime.combine(query.to_date, time()) + timedelta(days=1))
+        params.append(end)
     return conditions, params
 
 

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from journeys.analytics import sequences
 from journeys.analytics.common import EVENTS, micros, run_query
-from journeys.analytics.dfg.builder import build_raw_rows, build_rows, range_sql
+from journeys.analytics.dfg.builder import build_raw_rows, build_rows
 from journeys.analytics.dfg.query import DfgQuery
 from journeys.analytics.kernels import dense_ids, stitched_hashes, string_codes
 from journeys.analytics.sequences import Sequences
@@ -394,12 +394,9 @@ def sequence_edges(
     """The edge rows and the unmapped count (touchpoints) from the kept customer sequences
     (:mod:`journeys.analytics.sequences`): one pass, nothing read from DuckDB. The
     touchpoints must be :func:`answerable_from_sequences`."""
-    _, params = range_sql(query)
-    lo, hi = np.iinfo(np.int64).min, np.iinfo(np.int64).max
-    if query.from_date is not None:
-        lo = micros(params.pop(0))
-    if query.to_date is not None:
-        hi = micros(params.pop(0))
+    start, end = query.start_bound(), query.end_bound()
+    lo = np.iinfo(np.int64).min if start is None else micros(start)
+    hi = np.iinfo(np.int64).max if end is None else micros(end)
     if touchpoints is None:
         activity, names = kept.event_names()
     else:

@@ -29,7 +29,7 @@ from journeys.maps.model import Journey
 from journeys.store.duck import literal
 
 US = 1_000_000  # times are compared in microseconds
-NOT_BEHAVIOUR = "('identify', 'alias', 'group')"  # not steps customers take: no break in strict
+NOT_BEHAVIOUR = ("identify", "alias", "group")  # not steps customers take: no break in strict
 
 
 class BuiltQuery(NamedTuple):
@@ -176,7 +176,7 @@ def _events(c: Compiled, relation: str, who: str = "e.customer_id AS c") -> str:
     if c.end:
         where.append(f"e.timestamp < {_ts(c.end)} + to_microseconds({c.window_us})")
     if c.order == "strict":
-        where.append(f"e.type NOT IN {NOT_BEHAVIOUR}")
+        where.append(f"e.type NOT IN ({', '.join(literal(t) for t in NOT_BEHAVIOUR)})")
     else:
         where.append("(" + " OR ".join([*c.steps, *c.exclusions.values()]) + ")")
     return f"""ev AS (

@@ -153,7 +153,8 @@ def walk_sequences(
     end = micros(c.end) if c.end else big
     hi = end + c.window_us if c.end else big
     if c.order == "strict":  # the walk must not see the events that are not behaviour
-        picked = (kept.starts, kept.t, kept.combo, kept.behaviour(), step_bits, exclusion_bits)
+        behaviour = kept.per_combo(lambda _, kind, __: int(kind not in builder.NOT_BEHAVIOUR))
+        picked = (kept.starts, kept.t, kept.combo, behaviour, step_bits, exclusion_bits)
         order, starts, t, m, x = compiled.select_rows(*picked, True, lo, end, hi)
     else:  # the walks pass over rows of no step: flag every row in place
         order, starts, t = kept.positions, kept.starts, kept.t
