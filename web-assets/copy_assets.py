@@ -9,6 +9,8 @@ FILES = {
     "@picocss/pico/css/pico.min.css": "pico.min.css",
     "echarts/dist/echarts.min.js": "echarts.min.js",
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger-ui.css",
 }
 
 VENDOR.mkdir(parents=True, exist_ok=True)

@@ -92,6 +92,9 @@ def create_app(workspace: Workspace) -> FastAPI:
         lifespan=lifespan,
         # Every route is checked against the route policy (journeys/security/policy.py).
         dependencies=[Depends(authorise)],
+        # FastAPI's docs pages load Swagger UI and ReDoc from a CDN: /docs serves it from here.
+        docs_url=None,
+        redoc_url=None,
     )
     hardening.install(app)
     app.state.workspace = workspace
@@ -150,8 +153,17 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.include_router(security_web.router)
     for router in registry.api_routers() + registry.web_routers():
         app.include_router(router)
+    app.add_route("/docs", _api_docs, include_in_schema=False)  # public, as /openapi.json is
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+async def _api_docs(request: Request) -> Response:
+    """The API docs page: Swagger UI, installed at set-up, over ``/openapi.json``."""
+    from journeys.web.routes import templates
+
+    context = {"openapi_url": request.app.openapi_url}
+    return templates.TemplateResponse(request, "api_docs.html", context)
 
 
 def create_tracking_app(operational: OperationalStore, queue: IngestQueue) -> FastAPI:

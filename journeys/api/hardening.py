@@ -8,7 +8,8 @@ pages get the headers too) in one pure ASGI middleware that
   ``Referrer-Policy``, ``Cross-Origin-Opener-Policy``, ``Permissions-Policy``;
   ``Strict-Transport-Security`` when the request came over https; ``Cache-Control: no-store``
   on ``/api/``. The hosted survey form (``/s/…``) may be framed by the sites listed in
-  ``survey_frame_ancestors``; the API docs (``/docs``, ``/redoc``) get the CDN they load from;
+  ``survey_frame_ancestors``. The API docs page (``/docs``) is held to the same policy: its
+  Swagger UI is installed at set-up like every other front-end library;
 * refuses bodies over ``max_request_bytes`` (413) on every route but the tracking API, which
   has its own limits: at once when Content-Length says so, else as soon as the streamed body
   passes the limit.
@@ -39,17 +40,6 @@ CSP = (
     "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
-# FastAPI's Swagger UI and ReDoc pages load their code from a CDN and start it with an inline
-# script; those two pages reflect no input, so they alone may.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
-    "form-action 'self'"
-)
-DOCS_PATHS = ("/docs", "/redoc")
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 HSTS = (b"strict-transport-security", b"max-age=31536000")
 NO_STORE = (b"cache-control", b"no-store")
@@ -184,7 +174,6 @@ class Hardening:
         self.max_request_bytes = max_request_bytes
         self.pages = _headers(CSP, frame_deny=True)
         self.api = [*self.pages, NO_STORE]
-        self.docs = _headers(DOCS_CSP, frame_deny=True)
         # "*" leaves frame-ancestors out: a CSP "*" would still refuse pages of opaque origin.
         survey_csp = CSP.replace(
             "; frame-ancestors 'none'",
@@ -193,7 +182,7 @@ class Hardening:
             else f"; frame-ancestors {survey_frame_ancestors}",
         )
         self.survey = _headers(survey_csp, frame_deny=False)
-        self.names = frozenset(name for name, _ in [*self.api, *self.docs, HSTS])
+        self.names = frozenset(name for name, _ in [*self.api, HSTS])
 
     def headers_for(self, scope: Scope) -> Headers:
         """The headers a response to this request gets."""
@@ -202,8 +191,6 @@ class Hardening:
             headers = self.api
         elif path.startswith("/s/"):
             headers = self.survey
-        elif path.startswith(DOCS_PATHS):
-            headers = self.docs
         else:
             headers = self.pages
         return [*headers, HSTS] if scope.get("scheme") == "https" else headers
