@@ -126,15 +126,17 @@ class Sequences:
         """0, 1, … n - 1: the rows' own positions (a pass that wants a row order)."""
         return np.arange(self.t.size, dtype=np.int64)
 
-    def per_combo(self, value: Callable[[str, str, str | None], int]) -> NDArray[np.int64]:
-        """``value(name, type, channel)`` of every combination, by its code: a table a
-        compiled pass looks each row's up in."""
-        return np.array([value(*c) for c in self.combos], np.int64)
+    def per_combo(self, value: Callable[[dict[str, Any]], int | None]) -> NDArray[np.int64]:
+        """``value(row)`` of every combination (None: -1), by its code: a table a compiled
+        pass looks each row's up in. ``row`` is the event row a touchpoint matcher reads
+        (``event``, ``type``, ``channel``; no properties): ``Matcher.matches(row)`` answers."""
+        rows = ({"event": e, "type": k, "channel": c} for e, k, c in self.combos)
+        return np.array([-1 if (v := value(row)) is None else v for row in rows], np.int64)
 
     def event_names(self) -> tuple[NDArray[np.int64], list[str]]:
         """Each combination's event-name code, and the names by code."""
         names: dict[str, int] = {}
-        codes = self.per_combo(lambda name, _, __: names.setdefault(name, len(names)))
+        codes = self.per_combo(lambda row: names.setdefault(row["event"], len(names)))
         return codes, list(names)
 
 
@@ -332,8 +334,9 @@ def combos_from_strings(
         key = key * (len(names) + 1) + (codes.astype(np.int64) + 1)
         bound *= len(names) + 1
     local, distinct = kernels.dense_small(key, bound)
-    by_seq = np.argsort(_ints(strings, "seq", np.int64), kind="stable")
-    found_seq = _ints(strings, "seq", np.int64)[by_seq]
+    found_seq = _ints(strings, "seq", np.int64)
+    by_seq = np.argsort(found_seq, kind="stable")
+    found_seq = found_seq[by_seq]
     local = local[by_seq][np.searchsorted(found_seq, seq)]
     combos: list[Combo] = []
     for k in distinct.tolist():

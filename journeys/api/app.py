@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from journeys import __version__, background, config
+from journeys.analytics import sequences
 from journeys.api import hardening
 from journeys.errors import JourneysError
 from journeys.events.queue import IngestQueue, background_loader
@@ -31,12 +32,6 @@ from journeys.store.parquet_export import export_configured, export_interval
 from journeys.workspace import Workspace
 
 STATIC = Path(__file__).parent.parent / "web" / "static"
-
-
-def _keep_sequences(workspace: Workspace) -> None:
-    from journeys.analytics import sequences  # numba: loaded only when a server runs this
-
-    sequences.keep(workspace)
 
 
 def create_app(workspace: Workspace) -> FastAPI:
@@ -78,7 +73,7 @@ def create_app(workspace: Workspace) -> FastAPI:
             background.every(
                 float(config.get("sequences_refresh_seconds")),
                 "customer sequences",
-                lambda: _keep_sequences(workspace),
+                lambda: sequences.keep(workspace),
             ),
             background_loader(workspace),  # queued tracking calls, when ingest_queue is set
         ):

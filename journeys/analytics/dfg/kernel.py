@@ -42,7 +42,7 @@ from journeys.analytics.dfg.builder import build_raw_rows, build_rows
 from journeys.analytics.dfg.query import DfgQuery
 from journeys.analytics.kernels import dense_ids, stitched_hashes, string_codes
 from journeys.analytics.sequences import Sequences
-from journeys.analytics.touchpoints import MappedTouchpoint
+from journeys.analytics.touchpoints import MappedTouchpoint, mapped_event
 
 DIRECT_PAIRS = 1 << 22  # up to this many (from, to) pairs, counted in a plain array
 SHORT = 48  # histories up to this long are ordered by insertion
@@ -399,8 +399,8 @@ def sequence_edges(
     hi = np.iinfo(np.int64).max if end is None else micros(end)
     if touchpoints is None:
         activity, names = kept.event_names()
-    else:
-        activity = kept.per_combo(lambda *combo: _first_touchpoint(touchpoints, *combo))
+    else:  # the first touchpoint in file order, as the SQL's mapping
+        activity = kept.per_combo(lambda row: mapped_event(touchpoints, row))
         names = [tp.touchpoint for tp in touchpoints]
     starts, width = kept.starts, len(names) + 1
     size = kept.t.size + starts.size
@@ -416,12 +416,3 @@ def sequence_edges(
         np.concatenate([keys[s] for s in pieces]), np.concatenate([gaps[s] for s in pieces]), names
     )
     return rows, None if touchpoints is None else int(unmapped.sum())
-
-
-def _first_touchpoint(
-    touchpoints: list[MappedTouchpoint], event: str, kind: str, channel: str | None
-) -> int:
-    """The touchpoint an event of this name, type and channel is (first match in file order,
-    as ``touchpoints.mapped_event``), else -1."""
-    row = {"event": event, "type": kind, "channel": channel}
-    return next((tp.index for tp in touchpoints if tp.matcher.matches(row)), -1)

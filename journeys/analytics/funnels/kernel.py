@@ -119,8 +119,7 @@ def _matcher(step: Step, journeys: dict[str, Journey]) -> Matcher | None:
 def _bits(kept: Sequences, matchers: list[tuple[Matcher, int]]) -> np.ndarray[Any, Any]:
     """Per (name, type, channel) combination, the OR of the bits of the matchers it meets."""
 
-    def bits(event: str, kind: str, channel: str | None) -> int:
-        row = {"event": event, "type": kind, "channel": channel}
+    def bits(row: dict[str, Any]) -> int:
         found = 0
         for matcher, bit in matchers:
             if matcher.matches(row):
@@ -153,7 +152,7 @@ def walk_sequences(
     end = micros(c.end) if c.end else big
     hi = end + c.window_us if c.end else big
     if c.order == "strict":  # the walk must not see the events that are not behaviour
-        behaviour = kept.per_combo(lambda _, kind, __: int(kind not in builder.NOT_BEHAVIOUR))
+        behaviour = kept.per_combo(lambda row: int(row["type"] not in builder.NOT_BEHAVIOUR))
         picked = (kept.starts, kept.t, kept.combo, behaviour, step_bits, exclusion_bits)
         order, starts, t, m, x = compiled.select_rows(*picked, True, lo, end, hi)
     else:  # the walks pass over rows of no step: flag every row in place

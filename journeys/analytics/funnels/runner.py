@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from journeys.analytics import sequences
 from journeys.analytics.common import EVENTS, Connection, Engine, analytics_reader, run_query
 from journeys.analytics.funnels import builder, kernel, rules
 from journeys.analytics.funnels.query import FunnelQuery
@@ -55,8 +56,6 @@ def run(
         return _run(con, query, journeys, relation, None)
     assert isinstance(con, duckdb.DuckDBPyConnection)
     if relation == EVENTS and kernel.answerable_from_sequences(query, journeys):
-        from journeys.analytics import sequences  # numba: loaded only when used
-
         kept = sequences.current(con)
         if kept is not None:
             return _result(query, [kernel.summary(*kernel.walk_sequences(kept, query, journeys))])
