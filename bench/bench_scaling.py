@@ -39,24 +39,22 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
-from datetime import datetime
+from collections.abc import Callable
+from contextlib import AbstractContextManager, closing
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from analytics import JOURNEY, STEPS, generate, timed  # noqa: E402
+from analytics import STEPS, build_workspace, generate, timed  # noqa: E402
 
 from journeys.analytics.common import analytics_reader  # noqa: E402
 from journeys.analytics.dfg import DfgQuery, dfg  # noqa: E402
 from journeys.analytics.dfg.runner import run_dfg  # noqa: E402
 from journeys.analytics.funnels import FunnelQuery, funnel  # noqa: E402
-from journeys.events.importers import ColumnMapping  # noqa: E402
-from journeys.events.importing import import_file  # noqa: E402
 from journeys.store.parquet_export import export_parquet  # noqa: E402
 from journeys.workspace import Workspace  # noqa: E402
 
@@ -94,22 +92,9 @@ def workspace(events: int) -> tuple[Workspace, dict[str, float]]:
     if marker.exists():
         print(f"reusing {folder.relative_to(ROOT)}", flush=True)
         return Workspace.open(folder), json.loads(marker.read_text())
-    parquet = source_file(events)
-    if folder.exists():
-        shutil.rmtree(folder)
-    ws = Workspace.init(folder)
-    (ws.journeys_dir / "shop.yaml").write_text(JOURNEY)
-    mapping = ColumnMapping.parse("user_id=user_id event=event timestamp=ts")
-    summary = import_file(ws.events, parquet, mapping=mapping, received_at=datetime(2025, 1, 1))
-    sync_s, _ = timed(ws.events.sync)
-    built = {"import_s": summary.seconds, "stitch_s": sync_s}
-    print(
-        f"imported {summary.stored:,} events in {summary.seconds:.1f} s, "
-        f"stitched in {sync_s:.1f} s",
-        flush=True,
-    )
-    if summary.stored != events:
-        raise SystemExit(f"expected {events:,} events, stored {summary.stored:,}")
+    ws, built = build_workspace(source_file(events), folder)
+    if built.pop("stored") != events:
+        raise SystemExit(f"expected {events:,} events in {folder.relative_to(ROOT)}")
     marker.write_text(json.dumps(built))
     return ws, built
 
@@ -126,24 +111,14 @@ def export(ws: Workspace) -> tuple[Path, float, int]:
 # -- running ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def spark_engine(folder: Path, master: str) -> Iterator[None]:
-    """The analyses run on Spark over ``folder`` (the environment overrides)."""
+def spark_engine(folder: Path, master: str) -> AbstractContextManager[Any]:
+    """The analyses run on Spark over ``folder`` while in it (the environment overrides)."""
     wanted = {
         "JOURNEYS_ANALYTICS_ENGINE": "spark",
         "JOURNEYS_SPARK_EVENTS_DIR": str(folder),
         "JOURNEYS_SPARK_MASTER": master,
     }
-    saved = {k: os.environ.get(k) for k in wanted}
-    os.environ.update(wanted)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return mock.patch.dict(os.environ, wanted)
 
 
 def runner(ws: Workspace, analysis: str, engine: str) -> Callable[[], Any]:

@@ -22,9 +22,10 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from pydantic import BaseModel
@@ -55,22 +56,14 @@ S = Step.parse
 pytestmark = pytest.mark.slow
 
 
-@contextmanager
-def spark_engine(ws: Workspace) -> Iterator[None]:
-    """Run the analyses on Spark over the workspace's export (the environment overrides)."""
-    saved = {
-        k: os.environ.get(k) for k in ("JOURNEYS_ANALYTICS_ENGINE", "JOURNEYS_SPARK_EVENTS_DIR")
+def spark_engine(ws: Workspace) -> AbstractContextManager[Any]:
+    """Run the analyses on Spark over the workspace's export while in it (the environment
+    overrides)."""
+    spark = {
+        "JOURNEYS_ANALYTICS_ENGINE": "spark",
+        "JOURNEYS_SPARK_EVENTS_DIR": str(ws.root / "export"),
     }
-    os.environ["JOURNEYS_ANALYTICS_ENGINE"] = "spark"
-    os.environ["JOURNEYS_SPARK_EVENTS_DIR"] = str(ws.root / "export")
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return mock.patch.dict(os.environ, spark)
 
 
 def assert_same(duck: Any, spark: Any, where: str = "result") -> None:
