@@ -129,7 +129,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "sequences_max_events",
         "100000000",
-        "Largest event log whose customer sequences the analyses keep in memory (45 bytes an "
+        "Largest event log whose customer sequences the analyses keep in memory (37 bytes an "
         "event); past it, funnels and graphs read DuckDB on every question.",
     ),
     Setting(

@@ -34,7 +34,6 @@ import threading
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -120,11 +119,6 @@ class Sequences:
     combo: NDArray[np.int32]
     combos: list[Combo]
     rows: Rows = field(repr=False)
-
-    @cached_property
-    def positions(self) -> NDArray[np.int64]:
-        """0, 1, … n - 1: the rows' own positions (a pass that wants a row order)."""
-        return np.arange(self.t.size, dtype=np.int64)
 
     def per_combo(self, value: Callable[[dict[str, Any]], int | None]) -> NDArray[np.int64]:
         """``value(row)`` of every combination (None: -1), by its code: a table a compiled

@@ -160,7 +160,8 @@ def walk(
     mode: int, order: Any, starts: Any, t: Any, m: Any, x: Any, n: int, window: int
 ) -> tuple[Any, Any, Any]:
     """Per customer: level reached (capped), row of the path's step-1 event, step times.
-    ``mode``: ORDERED, STRICT or ANY."""
+    ``mode``: ORDERED, STRICT or ANY; ``order``: the row at each position (empty: the
+    positions are the rows)."""
     customers = starts.shape[0] - 1
     level = np.zeros(customers, np.int32)
     first_row = np.full(customers, -1, np.int64)
@@ -176,6 +177,12 @@ def walk(
         else:
             _any_order(c0, c1, order, starts, t, m, n, window, out)
     return level, first_row, times
+
+
+@njit(cache=True, nogil=True)
+def _row(order: Any, p: int) -> int:
+    """The row at position ``p`` (``order`` empty: ``p`` itself)."""
+    return int(order[p]) if order.size else p
 
 
 @njit(cache=True, nogil=True)
@@ -324,7 +331,7 @@ def _answer(
             node = best[k]
             for j in range(k - 1, -1, -1):
                 times[c, j] = t[node_row[node]]
-                first_row[c] = order[node_row[node]]
+                first_row[c] = _row(order, node_row[node])
                 node = node_parent[node]
             return
 
@@ -362,7 +369,7 @@ def _any_order(
                 lvl += 1
             if lvl > level[c]:  # the first row at a higher level: its path is kept
                 level[c] = lvl
-                first_row[c] = order[start_row]
+                first_row[c] = _row(order, start_row)
                 done = latest[1]
                 for k in range(1, lvl + 1):
                     done = max(done, latest[k])

@@ -156,7 +156,7 @@ def walk_sequences(
         picked = (kept.starts, kept.t, kept.combo, behaviour, step_bits, exclusion_bits)
         order, starts, t, m, x = compiled.select_rows(*picked, True, lo, end, hi)
     else:  # the walks pass over rows of no step: flag every row in place
-        order, starts, t = kept.positions, kept.starts, kept.t
+        order, starts, t = np.empty(0, np.int64), kept.starts, kept.t  # rows: positions
         dtype = np.int32 if c.n < 31 else np.int64
         m, x = np.empty(t.size, dtype), np.empty(t.size, dtype)
         bits = (step_bits.astype(dtype), exclusion_bits.astype(dtype))
