@@ -9,15 +9,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from journeys import config
-from journeys.errors import JourneysError
+from journeys.errors import InvalidInput, JourneysError
 from journeys.workspace import Workspace
 
 app = typer.Typer(
@@ -56,9 +56,15 @@ def main() -> None:
     """Entry point of the console script."""
     try:
         app()
+    except ValidationError as exc:  # a model built from a command's arguments and options
+        _fail(InvalidInput.from_validation(exc, "the command's input"))
     except JourneysError as exc:
-        err.print(f"[red]error[/red] ({exc.code}): {exc.message}", highlight=False, soft_wrap=True)
-        sys.exit(2 if exc.status >= 500 else 1)
+        _fail(exc)
+
+
+def _fail(exc: JourneysError) -> NoReturn:
+    err.print(f"[red]error[/red] ({exc.code}): {exc.message}", highlight=False, soft_wrap=True)
+    sys.exit(2 if exc.status >= 500 else 1)
 
 
 def print_json(value: Any) -> None:

@@ -38,7 +38,10 @@ one readable line with a non-zero exit.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class JourneysError(Exception):
@@ -60,6 +63,20 @@ class JourneysError(Exception):
 class InvalidInput(JourneysError):
     status = 422
     code = "invalid_input"
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, what: str) -> InvalidInput:
+        """A pydantic error as InvalidInput whose details name each field (``steps.1``);
+        ``what`` is what was not valid (``the funnel``)."""
+        details = [
+            {
+                "field": ".".join(str(p) for p in e["loc"]) or "input",
+                "message": e["msg"].removeprefix("Value error, "),
+            }
+            for e in exc.errors()
+        ]
+        wrong = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        return cls(f"{what} is not valid: {wrong}", details=details)
 
 
 class JourneyFileInvalid(InvalidInput):

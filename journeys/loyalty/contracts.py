@@ -8,9 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from journeys.store.operational import RowId
+
 EntryKind = Literal["earn", "redeem", "expire", "adjust", "reverse"]
 ENTRY_KINDS: tuple[str, ...] = EntryKind.__args__  # type: ignore[attr-defined]
 Key = Field(min_length=1, max_length=200, description="Sending the same key again changes nothing.")
+MAX_POINTS = 1_000_000_000  # the most points one entry may give or take, as in the programme
 
 
 class LedgerEntry(BaseModel):
@@ -85,7 +88,11 @@ class CreditIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    points: int = Field(description="Positive to give; an adjustment may be negative.")
+    points: int = Field(
+        ge=-MAX_POINTS,
+        le=MAX_POINTS,
+        description="Positive to give; an adjustment may be negative.",
+    )
     reason: str = Field(min_length=1, max_length=500)
     idempotency_key: str = Key
     kind: Literal["earn", "adjust"] = "earn"
@@ -105,7 +112,7 @@ class ReverseIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    entry_id: int
+    entry_id: RowId
     reason: str = Field(min_length=1, max_length=500)
     idempotency_key: str = Key
 

@@ -13,6 +13,7 @@ from journeys.security import accounts, audit
 from journeys.security.http import actor_of, principal_of
 from journeys.security.model import ApiToken, AuditEntry, NewToken, User
 from journeys.security.roles import Permission, Role
+from journeys.store.operational import MAX_ROW_ID
 
 router = APIRouter(tags=["users and access"])
 
@@ -139,7 +140,7 @@ def audit_log(
     limit: int = Query(100, ge=1, le=1000),
     actor: str | None = Query(None, max_length=120),
     since: datetime | None = None,
-    before_id: int | None = Query(None, ge=1, le=2**63 - 1),
+    before_id: int | None = Query(None, ge=1, le=MAX_ROW_ID),
 ) -> list[AuditEntry]:
     """Administrative actions, newest first."""
     return audit.entries(workspace_of(request), limit, actor, since, before_id)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import DateTime, String, create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -21,6 +21,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from journeys.clock import Clock, SystemClock
 from journeys.errors import Conflict, InvalidInput, NotFound
 from journeys.maps.model import CHANNELS
+
+# The largest row id the store's INTEGER keys hold (64-bit signed in SQLite and PostgreSQL):
+# an id past it is refused as input instead of failing in the database driver.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class Base(DeclarativeBase):

@@ -107,6 +107,8 @@ def test_churn_with_pages(api: TestClient) -> None:
         ({"inactive": "forever"}, "inactive"),
         ({"as_of": "soon"}, "as_of"),
         ({"limit": "0"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+        ({"offset": str(2**63)}, "offset"),  # past what a database integer holds: not a 500
     ],
 )
 def test_a_bad_churn_parameter_is_a_422_naming_it(

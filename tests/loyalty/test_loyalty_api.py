@@ -55,6 +55,27 @@ def test_redeem_over_the_api_and_every_bad_input(api: TestClient, lws: Workspace
     assert [(e["kind"], e["points"]) for e in ledger] == [("redeem", -250), ("earn", 300)]
 
 
+def test_numbers_past_what_the_ledger_holds_are_refused_naming_the_field(
+    api: TestClient,
+) -> None:
+    # Found by the OpenAPI fuzz run: these reached the database and failed there with a 500.
+    huge = 2**64 + 5
+    given = {"points": 300, "reason": "welcome", "idempotency_key": "g-1"}
+    assert api.post("/api/loyalty/members/ann/points", json=given).status_code == 201
+    for points in (huge, -huge, 1_000_000_001):
+        body = {**given, "points": points, "idempotency_key": f"big-{points}"}
+        refused = api.post("/api/loyalty/members/ann/points", json=body)
+        assert refused.status_code == 422 and error(refused)["code"] == "invalid_input"
+        assert error(refused)["details"][0]["field"] == "points"
+    most = {**given, "points": 1_000_000_000, "idempotency_key": "most"}
+    assert api.post("/api/loyalty/members/ann/points", json=most).json()["balance"] == 1_000_000_300
+    reversal = {"entry_id": huge, "reason": "returned", "idempotency_key": "rv-1"}
+    refused = api.post("/api/loyalty/members/ann/reversals", json=reversal)
+    assert refused.status_code == 422 and error(refused)["details"][0]["field"] == "entry_id"
+    ledger = api.get("/api/loyalty/members/ann/ledger").json()
+    assert [e["points"] for e in ledger] == [1_000_000_000, 300]  # nothing refused was written
+
+
 def test_a_referral_code_used_by_its_owner_is_refused(api: TestClient) -> None:
     ann = api.post("/api/loyalty/members", json={"customer_id": "ann"}).json()
     own = api.post(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +63,15 @@ def test_earn_refer_and_check(tmp_path: Path) -> None:
     bad.write_text("name: x\nrules:\n  - id: a\n    match: {event: e}\n")
     code, output, _ = run(ws.root, "check", str(bad))
     assert code == 1 and "bad.yaml:3:5: points_missing: rules[0]" in output
+
+
+def test_an_argument_a_model_refuses_is_one_line_naming_it(tmp_path: Path) -> None:
+    # Through the console script: its entry point turns the model's refusal into the error line.
+    root = Workspace.init(tmp_path / "ws").root
+    journeys = str(Path(sys.executable).parent / "journeys")
+    award = [journeys, "loyalty", "award", "ann", "1000000001", "--reason", "r", "--key", "k"]
+    done = subprocess.run([*award, "-w", str(root)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "error (invalid_input): the command's input is not valid: points:" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert run_json(root, "stats")["points_earned"] == 0

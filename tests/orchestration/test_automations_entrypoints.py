@@ -89,6 +89,8 @@ def test_the_http_api_validates_saves_and_lists(
     assert api.get(f"{server}/api/automations/dead-letters").json() == []
     replayed = api.post(f"{server}/api/automations/dead-letters/replay", json={"ids": [1]})
     assert replayed.json() == {"replayed": 0}
+    past = api.post(f"{server}/api/automations/dead-letters/replay", json={"ids": [2**63]})
+    assert past.status_code == 422 and past.json()["error"]["details"][0]["field"] == "ids.0"
     r = api.get(f"{server}/api/automations/welcome/backtest?from=2026-03-01&to=2026-03-02")
     assert r.status_code == 200 and r.json()["entered"] == 0
     r = api.get(f"{server}/api/automations/nope")

@@ -108,7 +108,7 @@ class FunnelQuery(BaseModel):
         try:
             return cls.model_validate(fields)
         except ValidationError as exc:
-            raise invalid(exc) from None
+            raise InvalidInput.from_validation(exc, "the funnel") from None
 
     def window_delta(self) -> timedelta:
         """The conversion window."""
@@ -125,22 +125,6 @@ class FunnelQuery(BaseModel):
     def labels(self) -> list[str]:
         """How the steps are shown: their label, else their text."""
         return [s.label or s.text() for s in self.steps]
-
-
-def invalid(exc: ValidationError) -> InvalidInput:
-    """A pydantic error as InvalidInput whose details name each field (``steps.1``)."""
-    details = [
-        {"field": ".".join(str(p) for p in e["loc"]) or "query", "message": _msg(e["msg"])}
-        for e in exc.errors()
-    ]
-    message = "the funnel is not valid: " + "; ".join(
-        f"{d['field']}: {d['message']}" for d in details
-    )
-    return InvalidInput(message, details=details)
-
-
-def _msg(text: str) -> str:
-    return text.removeprefix("Value error, ")
 
 
 def _step(text: str) -> Step:

@@ -20,6 +20,7 @@ MODES: tuple[Mode, ...] = ("on", "on_or_after")
 MAX_PERIODS = 120  # columns of the table: four months of days, two years of weeks
 MAX_COHORTS = 400  # rows: a year of daily cohorts
 MAX_PAGE = 1000
+MAX_OFFSET = 1_000_000_000
 # The event types that show a customer doing something. identify, alias and group describe who
 # someone is and are often sent by a back end (a nightly CRM sync) with the customer away.
 ACTIVITY_TYPES = ("track", "page", "screen")
@@ -52,7 +53,7 @@ class ChurnQuery(BaseModel):
         default=None, description="Reference instant (naive UTC); none: the latest activity."
     )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
-    offset: int = Field(default=0, ge=0, le=1_000_000_000)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     segment: str | None = Field(default=None, description="Only the customers of this segment.")
 
 

@@ -13,6 +13,7 @@ from journeys.analytics.common import Step, check_date_order, fail, parse_date, 
 from journeys.analytics.retention.periods import PERIODS, Period
 from journeys.analytics.retention.query import (
     MAX_COHORTS,
+    MAX_OFFSET,
     MAX_PAGE,
     MAX_PERIODS,
     MODES,
@@ -116,11 +117,13 @@ def parse_as_of(text: str | None) -> datetime | None:
 
 
 def check_page(limit: int, offset: int) -> None:
-    """1 ≤ limit ≤ MAX_PAGE and offset ≥ 0 (``limit_out_of_range``, ``offset_out_of_range``)."""
+    """1 ≤ limit ≤ MAX_PAGE and 0 ≤ offset ≤ MAX_OFFSET (``limit_out_of_range``,
+    ``offset_out_of_range``)."""
     if not 1 <= limit <= MAX_PAGE:
         fail("limit_out_of_range", "limit", f"limit must be between 1 and {MAX_PAGE}", limit)
-    if offset < 0:
-        fail("offset_out_of_range", "offset", f"offset must be 0 or more, not {offset}", offset)
+    if not 0 <= offset <= MAX_OFFSET:
+        message = f"offset must be between 0 and {MAX_OFFSET:,}, not {offset}"
+        fail("offset_out_of_range", "offset", message, offset)
 
 
 def check_retention(query: RetentionQuery) -> RetentionQuery:

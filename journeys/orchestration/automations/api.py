@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from ruamel.yaml import YAML
 
 from journeys.api.deps import workspace_of
@@ -24,6 +24,7 @@ from journeys.maps.loader import ValidationIssue
 from journeys.orchestration.automations import delivery, engine, files, views
 from journeys.orchestration.automations.backtest import BacktestResult, backtest
 from journeys.orchestration.automations.model import Automation
+from journeys.store.operational import RowId
 
 router = APIRouter(prefix="/api/automations", tags=["automations"])
 pages = APIRouter(include_in_schema=False)
@@ -39,7 +40,7 @@ class CheckResult(BaseModel):
 class ReplayIn(BaseModel):
     """Which dead letters to replay (all when ``ids`` is absent)."""
 
-    ids: list[int] | None = None
+    ids: list[RowId] | None = Field(default=None, max_length=10_000)
 
 
 class Replayed(BaseModel):
